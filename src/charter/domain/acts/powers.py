@@ -1,0 +1,349 @@
+"""Acts that exercise a granted power, by a person directly or by a body through a motion.
+
+Each kind says how to read its arguments (and so what it reaches), what must be
+true of its target (a seat free, no incompatible office, a nomination standing),
+and what it changes. The same spec serves a person's act and a body's carried
+motion, so both meet exactly the same checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from charter.domain.acts.args import Args
+from charter.domain.amendment import Edit, amend, read_edits
+from charter.domain.authority import Extra, Target, authorize, incompatibility, offices_of, seat_holders
+from charter.domain.constitution import Constitution, Grant
+from charter.domain.state import Exercise, Inspection, Nomination, PolityState, Tenure
+
+__all__ = ["POWER_ACTS", "Parsed", "PowerSpec", "exercise"]
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """An act's arguments, read and resolved."""
+
+    target: Target | None
+    person: str | None = None
+    post: str | None = None
+    details: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
+Check = Callable[[PolityState, Parsed, datetime], str | None]
+GrantCheck = Callable[[PolityState, Parsed], Extra | None]
+Effect = Callable[[PolityState, Parsed, Grant, str, datetime], tuple[PolityState, tuple[str, ...]]]
+
+
+@dataclass(frozen=True, slots=True)
+class PowerSpec:
+    """How one kind of power act reads, checks and takes effect."""
+
+    kind: str
+    parse: Callable[[PolityState, Args], Parsed]
+    check: Check
+    effect: Effect
+    grant_check: GrantCheck | None = None
+
+
+POWER_ACTS: dict[str, PowerSpec] = {}
+
+
+def _register(spec: PowerSpec) -> None:
+    POWER_ACTS[spec.kind] = spec
+
+
+def _member(state: PolityState, person: str) -> str | None:
+    return None if person in state.members else f"{person} is not a member"
+
+
+# --- membership --------------------------------------------------------------------------
+
+
+def _parse_person(state: PolityState, args: Args) -> Parsed:
+    person = args.text("person")
+    return Parsed(Target("member", person), person=person)
+
+
+def _check_admit(state: PolityState, parsed: Parsed, at: datetime) -> str | None:
+    return f"{parsed.person} is already a member" if parsed.person in state.members else None
+
+
+def _admit(state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime) -> tuple[PolityState, tuple[str, ...]]:
+    person = parsed.person or ""
+    return replace(state, members=state.members | {person}), (f"{person} admitted as a member",)
+
+
+def _check_expel(state: PolityState, parsed: Parsed, at: datetime) -> str | None:
+    return _member(state, parsed.person or "")
+
+
+def _end(tenure: Tenure, at: datetime, reason: str) -> Tenure:
+    return replace(tenure, ended=at, end_reason=reason)
+
+
+def _expel(state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime) -> tuple[PolityState, tuple[str, ...]]:
+    person = parsed.person or ""
+    ending = [t for t in state.tenures if t.person == person and t.ended is None]
+    factions = {
+        key: replace(f, members=f.members - {person}) for key, f in state.factions.items()
+    }
+    state = replace(
+        state,
+        members=state.members - {person},
+        tenures=tuple(t for t in state.tenures if t.person != person),
+        past_tenures=state.past_tenures + tuple(_end(t, at, "expelled") for t in ending),
+        nominations=tuple(n for n in state.nominations if n.person != person),
+        factions=MappingProxyType({k: f for k, f in factions.items() if f.members}),
+    )
+    effects = [f"{person} expelled"] + [f"{person} leaves {t.post}" for t in ending]
+    return state, tuple(effects)
+
+
+_register(PowerSpec("admit", _parse_person, _check_admit, _admit))
+_register(PowerSpec("expel", _parse_person, _check_expel, _expel))
+
+
+# --- posts: appoint, elect, dismiss, nominate ------------------------------------------------
+
+
+def _parse_post(state: PolityState, args: Args) -> Parsed:
+    kind, post = args.post(state)
+    person = args.text("person")
+    return Parsed(Target(kind, post), person=person, post=post)
+
+
+def _placement(state: PolityState, parsed: Parsed, at: datetime) -> str | None:
+    c = state.constitution
+    person, post = parsed.person or "", parsed.post or ""
+    if (problem := _member(state, person)) is not None:
+        return problem
+    if person in state.holders(post, at):
+        return f"{person} already holds {c.label(post)}"
+    office = c.offices.get(post)
+    seats = office.seats if office is not None else c.bodies[post].seats
+    if seats is not None and len(state.holders(post, at)) >= seats:
+        noun = "seat" if seats == 1 else "seats"
+        return f"{c.label(post)} has no free seat ({seats} {noun}, all filled)"
+    if (problem := incompatibility(state, person, post, at)) is not None:
+        return problem
+    if office is not None and office.term_limit is not None:
+        served = sum(1 for t in (*state.tenures, *state.past_tenures) if t.person == person and t.post == post)
+        if served >= office.term_limit:
+            return (
+                f"{person} has served {served} term{'s' if served != 1 else ''} as {office.name};"
+                f" the limit is {office.term_limit} (offices.{post}.term_limit)"
+            )
+    return None
+
+
+def _nomination_required(state: PolityState, parsed: Parsed) -> Extra:
+    def check(grant: Grant) -> str | None:
+        if grant.nominated_by is None:
+            return None
+        standing = any(
+            n.person == parsed.person and n.post == parsed.post for n in state.nominations
+        )
+        if standing:
+            return None
+        label = state.constitution.label(grant.nominated_by)
+        return f"{parsed.person} has not been nominated for {parsed.post} by {label} ({grant.clause}.nominated_by)"
+
+    return check
+
+
+def _place(state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime) -> tuple[PolityState, tuple[str, ...]]:
+    c = state.constitution
+    person, post = parsed.person or "", parsed.post or ""
+    definition = c.offices.get(post) or c.bodies[post]
+    until = definition.term.after(at) if definition.term is not None else None
+    kind = "office" if post in c.offices else "body"
+    tenure = Tenure(person, post, kind, at, until, grant.clause, by)
+    state = replace(
+        state,
+        tenures=(*state.tenures, tenure),
+        nominations=tuple(n for n in state.nominations if not (n.person == person and n.post == post)),
+    )
+    verb = "elected to" if grant.power == "elect" else "appointed to"
+    term = f" until {until.date().isoformat()}" if until is not None else ""
+    return state, (f"{person} {verb} {c.label(post)}{term}",)
+
+
+def _check_dismiss(state: PolityState, parsed: Parsed, at: datetime) -> str | None:
+    if parsed.person not in state.holders(parsed.post or "", at):
+        return f"{parsed.person} does not hold {state.constitution.label(parsed.post or '')}"
+    return None
+
+
+def _dismiss(state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime) -> tuple[PolityState, tuple[str, ...]]:
+    ending = [t for t in state.tenures if t.person == parsed.person and t.post == parsed.post and t.ended is None]
+    state = replace(
+        state,
+        tenures=tuple(t for t in state.tenures if t not in ending),
+        past_tenures=state.past_tenures + tuple(_end(t, at, "dismissed") for t in ending),
+    )
+    return state, (f"{parsed.person} removed from {state.constitution.label(parsed.post or '')}",)
+
+
+def _check_nominate(state: PolityState, parsed: Parsed, at: datetime) -> str | None:
+    if (problem := _member(state, parsed.person or "")) is not None:
+        return problem
+    if any(n.person == parsed.person and n.post == parsed.post for n in state.nominations):
+        return f"{parsed.person} is already nominated for {parsed.post}"
+    return None
+
+
+def _nominate(state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime) -> tuple[PolityState, tuple[str, ...]]:
+    nomination = Nomination(parsed.person or "", parsed.post or "", by, at, grant.clause)
+    state = replace(state, nominations=(*state.nominations, nomination))
+    return state, (f"{parsed.person} nominated for {state.constitution.label(parsed.post or '')}",)
+
+
+_register(PowerSpec("appoint", _parse_post, _placement, _place))
+_register(PowerSpec("elect", _parse_post, _placement, _place, _nomination_required))
+_register(PowerSpec("dismiss", _parse_post, _check_dismiss, _dismiss))
+_register(PowerSpec("nominate", _parse_post, _check_nominate, _nominate))
+
+
+# --- inspection and custom powers ------------------------------------------------------------
+
+
+def _parse_inspect(state: PolityState, args: Args) -> Parsed:
+    report = args.text("report", required=False)
+    if "person" in args.values:
+        person = args.text("person")
+        return Parsed(Target("member", person), person=person, details={"report": report})
+    kind, post = args.post(state)
+    return Parsed(Target(kind, post), post=post, details={"report": report})
+
+
+def _inspect_check(state: PolityState, parsed: Parsed) -> Extra:
+    def check(grant: Grant) -> str | None:
+        return None
+
+    return check
+
+
+def _inspect(state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime) -> tuple[PolityState, tuple[str, ...]]:
+    target = parsed.target or Target("matter", "?")
+    inspection = Inspection(by, target.name, target.kind, at, state.next_index, str(parsed.details.get("report", "")))
+    return replace(state, inspections=(*state.inspections, inspection)), (f"inspection of {target.name} opened",)
+
+
+def _parse_custom(state: PolityState, args: Args) -> Parsed:
+    matter = args.optional("matter")
+    text = args.text("text", required=False)
+    if matter is not None and matter not in state.constitution.matters:
+        from charter.errors import ActError  # noqa: PLC0415
+
+        raise ActError(f"unknown matter '{matter}'", path=args.path("matter"))
+    return Parsed(Target("matter", matter) if matter else None, details={"text": text})
+
+
+def _no_check(state: PolityState, parsed: Parsed, at: datetime) -> str | None:
+    return None
+
+
+def _record_only(state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime) -> tuple[PolityState, tuple[str, ...]]:
+    text = " ".join(str(parsed.details.get("text") or "").split())
+    return state, ((f"'{grant.power}' exercised: {text}") if text else f"'{grant.power}' exercised",)
+
+
+_register(PowerSpec("inspect", _parse_inspect, _no_check, _inspect))
+_register(PowerSpec("exercise", _parse_custom, _no_check, _record_only))
+
+
+# --- amendment --------------------------------------------------------------------------------
+
+
+def _parse_amend(state: PolityState, args: Args) -> Parsed:
+    changes = args.sequence("changes")
+    edits = read_edits(changes, args.path("changes"))
+    args.text("summary", required=False)
+    return Parsed(None, details={"edits": edits, "summary": args.values.get("summary", "")})
+
+
+def _amended(state: PolityState, parsed: Parsed) -> Constitution | str:
+    edits: tuple[Edit, ...] = parsed.details["edits"]
+    return amend(state.constitution, edits)
+
+
+def _check_amend(state: PolityState, parsed: Parsed, at: datetime) -> str | None:
+    result = _amended(state, parsed)
+    return result if isinstance(result, str) else None
+
+
+def _amend(state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime) -> tuple[PolityState, tuple[str, ...]]:
+    result = _amended(state, parsed)
+    assert not isinstance(result, str)
+    removed = (set(state.constitution.offices) | set(state.constitution.bodies)) - (set(result.offices) | set(result.bodies))
+    ending = [t for t in state.tenures if t.post in removed and t.ended is None]
+    state = replace(
+        state,
+        constitution=result,
+        versions=(*state.versions, result),
+        tenures=tuple(t for t in state.tenures if t.post not in removed),
+        past_tenures=state.past_tenures + tuple(_end(t, at, "post abolished") for t in ending),
+    )
+    edits: tuple[Edit, ...] = parsed.details["edits"]
+    changes = "; ".join(edit.describe() for edit in edits)
+    return state, (f"constitution amended to version {state.version}: {changes}",)
+
+
+_register(PowerSpec("amend", _parse_amend, _check_amend, _amend))
+
+
+# --- running a power act -----------------------------------------------------------------------
+
+
+def exercise(
+    state: PolityState,
+    spec: PowerSpec,
+    parsed: Parsed,
+    *,
+    actor: str,
+    power: str,
+    at: datetime,
+    index: int,
+    body: str | None = None,
+    capacity: str | None = None,
+    cosigners: tuple[str, ...] = (),
+) -> tuple[PolityState | None, str, tuple[str, ...]]:
+    """Check and apply one power act: (new state, clause, effects), or (None, reason, ())."""
+    extra = spec.grant_check(state, parsed) if spec.grant_check is not None else None
+    decision = authorize(
+        state,
+        actor=actor,
+        power=power,
+        target=parsed.target,
+        at=at,
+        body=body,
+        capacity=capacity,
+        cosigners=cosigners,
+        extra=extra,
+    )
+    if decision.grant is None:
+        return None, decision.reason, ()
+    if spec.kind == "inspect" and body is None and parsed.target is not None:
+        conflict = _self_inspection(state, actor, parsed.target, at)
+        if conflict is not None:
+            return None, conflict, ()
+    problem = spec.check(state, parsed, at)
+    if problem is not None:
+        return None, problem, ()
+    new_state, effects = spec.effect(state, parsed, decision.grant, body or actor, at)
+    use = Exercise(decision.grant.clause, body or actor, at, index)
+    return replace(new_state, exercises=(*new_state.exercises, use)), decision.grant.clause, effects
+
+
+def _self_inspection(state: PolityState, actor: str, target: Target, at: datetime) -> str | None:
+    if target.kind == "office" and target.name in offices_of(state, actor, at):
+        return f"{actor} cannot inspect {state.constitution.label(target.name)}: he or she holds it"
+    if target.kind == "body" and actor in seat_holders(state, target.name, at):
+        return f"{actor} cannot inspect {state.constitution.label(target.name)}: he or she sits in it"
+    if target.kind == "member" and target.name == actor:
+        return f"{actor} cannot inspect himself or herself"
+    return None

@@ -1,0 +1,188 @@
+"""Every power the constitution grants, as one flat list, each grant citing its clause.
+
+Powers are stated where a reader expects them: under an office or body
+(`powers`), in the clause saying how a post is filled (`filled_by` grants
+`elect` or `appoint` over it), how its holder is removed (`removal` grants
+`dismiss`), how members are admitted and expelled, and who amends. The
+authority check only ever reads this list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from charter.domain.constitution.model import (
+    Appointment,
+    Constitution,
+    Election,
+    MemberClause,
+    PowerGrant,
+    Quota,
+    Scope,
+)
+from charter.domain.constitution.types import Threshold
+
+__all__ = ["Grant", "HolderKind", "grants_of"]
+
+HolderKind = Literal["office", "body", "members"]
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """One power held by one holder, with its limits, and the clause that says so."""
+
+    clause: str
+    power: str
+    holder: str
+    holder_kind: HolderKind
+    scope: Scope | None = None
+    quota: Quota | None = None
+    cosign: tuple[str, ...] = ()
+    reserved: tuple[str, ...] = ()
+    procedure: str | None = None
+    threshold: Threshold | None = None
+    nominated_by: str | None = None
+
+    def reaches(self, kind: Literal["office", "body", "member", "matter"], target: str) -> bool:
+        """Whether the grant's scope covers `target` (a missing scope covers everything)."""
+        if target in self.reserved:
+            return False
+        if self.scope is None:
+            return True
+        if kind == "member":
+            return self.scope.members
+        field = {"office": self.scope.offices, "body": self.scope.bodies}.get(kind)
+        if field is None:
+            field = self.scope.matters
+        return field == "all" or target in field
+
+
+def _holder_kind(constitution: Constitution, holder: str) -> HolderKind:
+    kind = constitution.holder_kind(holder)
+    return kind if kind is not None else "office"
+
+
+def _from_power(
+    constitution: Constitution, clause: str, holder: str, power: PowerGrant
+) -> Grant:
+    return Grant(
+        clause=clause,
+        power=power.power,
+        holder=holder,
+        holder_kind=_holder_kind(constitution, holder),
+        scope=power.scope,
+        quota=power.quota,
+        cosign=power.cosign,
+        reserved=power.reserved,
+        procedure=power.procedure,
+    )
+
+
+def _from_member_clause(
+    constitution: Constitution, clause: str, power: str, rule: MemberClause
+) -> Grant:
+    scope = rule.scope if rule.scope is not None else Scope(members=True)
+    return Grant(
+        clause=clause,
+        power=power,
+        holder=rule.by,
+        holder_kind=_holder_kind(constitution, rule.by),
+        scope=scope,
+        cosign=rule.cosign,
+        reserved=rule.reserved,
+        procedure=rule.procedure,
+    )
+
+
+def _from_filling(
+    constitution: Constitution,
+    clause: str,
+    kind: Literal["office", "body"],
+    target: str,
+    filling: Election | Appointment,
+) -> Grant:
+    scope = Scope(offices=(target,)) if kind == "office" else Scope(bodies=(target,))
+    if isinstance(filling, Election):
+        return Grant(
+            clause=clause,
+            power="elect",
+            holder=filling.by,
+            holder_kind=_holder_kind(constitution, filling.by),
+            scope=scope,
+            procedure=filling.procedure,
+            nominated_by=filling.nominated_by,
+        )
+    return Grant(
+        clause=clause,
+        power="appoint",
+        holder=filling.by,
+        holder_kind=_holder_kind(constitution, filling.by),
+        scope=scope,
+        cosign=filling.cosign,
+    )
+
+
+def grants_of(constitution: Constitution) -> tuple[Grant, ...]:
+    """All grants of `constitution`, in document order (cached: constitutions are immutable)."""
+    cached = constitution._grants
+    if cached is None:
+        cached = constitution._grants = _collect(constitution)
+    return cached  # type: ignore[no-any-return]
+
+
+def _collect(constitution: Constitution) -> tuple[Grant, ...]:
+    grants: list[Grant] = []
+    members = constitution.members
+    for index, rule in enumerate(members.admission):
+        grants.append(
+            _from_member_clause(constitution, f"members.admission[{index}]", "admit", rule)
+        )
+    for index, rule in enumerate(members.expulsion):
+        grants.append(
+            _from_member_clause(constitution, f"members.expulsion[{index}]", "expel", rule)
+        )
+    for index, power in enumerate(members.powers):
+        grants.append(_from_power(constitution, f"members.powers[{index}]", "members", power))
+    for name, body in constitution.bodies.items():
+        if isinstance(body.filled_by, Election | Appointment):
+            grants.append(
+                _from_filling(constitution, f"bodies.{name}.filled_by", "body", name, body.filled_by)
+            )
+        for index, power in enumerate(body.powers):
+            grants.append(_from_power(constitution, f"bodies.{name}.powers[{index}]", name, power))
+    for name, office in constitution.offices.items():
+        grants.append(
+            _from_filling(
+                constitution, f"offices.{name}.filled_by", "office", name, office.filled_by
+            )
+        )
+        if office.removal is not None:
+            removal = office.removal
+            grants.append(
+                Grant(
+                    clause=f"offices.{name}.removal",
+                    power="dismiss",
+                    holder=removal.by,
+                    holder_kind=_holder_kind(constitution, removal.by),
+                    scope=Scope(offices=(name,)),
+                    procedure=removal.procedure,
+                    threshold=removal.threshold,
+                )
+            )
+        for index, power in enumerate(office.powers):
+            grants.append(
+                _from_power(constitution, f"offices.{name}.powers[{index}]", name, power)
+            )
+    if constitution.amendment is not None:
+        rule = constitution.amendment
+        grants.append(
+            Grant(
+                clause="amendment",
+                power="amend",
+                holder=rule.by,
+                holder_kind=_holder_kind(constitution, rule.by),
+                procedure=rule.procedure,
+            )
+        )
+    return tuple(grants)

@@ -1,0 +1,292 @@
+"""The constitution language as typed, immutable objects (`charter: 1`).
+
+Each class is one kind of clause. A power is always granted *somewhere*: in the
+`powers` list of an office, a body or the members, or implicitly by the clause
+that says how an office or body is filled (`filled_by`), how an officer is
+removed (`removal`), how members are admitted and expelled, and who amends the
+constitution. `grants.py` turns all of them into one list the authority check
+reads, each grant citing its clause.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
+
+from charter.domain.document import Document
+from charter.domain.duration import Duration
+from charter.domain.constitution.types import (
+    DurationField,
+    FrozenMap,
+    Identifier,
+    NameSet,
+    PositiveInt,
+    QuorumField,
+    Threshold,
+    ThresholdField,
+)
+
+__all__ = [
+    "STANDARD_POWERS",
+    "AmendmentRule",
+    "Appointment",
+    "Body",
+    "Constitution",
+    "Delegation",
+    "Election",
+    "Entrenchment",
+    "ExOfficio",
+    "Factions",
+    "Joint",
+    "MemberClause",
+    "Membership",
+    "Office",
+    "PowerGrant",
+    "Procedure",
+    "Quota",
+    "Removal",
+    "Scope",
+]
+
+STANDARD_POWERS: tuple[str, ...] = (
+    "admit",
+    "expel",
+    "appoint",
+    "dismiss",
+    "nominate",
+    "elect",
+    "set-agenda",
+    "propose-motion",
+    "second",
+    "amend",
+    "inspect",
+)
+"""Powers every constitution may grant without declaring them; others go in `custom_powers`."""
+
+
+def _as_list(value: Any) -> Any:
+    """Let a single clause stand where a list of clauses is expected."""
+    return [value] if isinstance(value, dict) else value
+
+
+class _Clause(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+
+class Scope(_Clause):
+    """What a power reaches. `all` reaches every office (or body, or matter)."""
+
+    offices: NameSet = ()
+    bodies: NameSet = ()
+    members: bool = False
+    matters: NameSet = ()
+
+
+class Quota(_Clause):
+    """At most `max` uses of the power in any window of length `per`."""
+
+    max: PositiveInt
+    per: DurationField
+
+
+class PowerGrant(_Clause):
+    """One power granted to the office, body or members it is listed under, with its limits."""
+
+    power: Identifier
+    scope: Scope | None = None
+    quota: Quota | None = None
+    cosign: tuple[Identifier, ...] = ()
+    reserved: tuple[Identifier, ...] = ()
+    procedure: Identifier | None = None
+    note: str = ""
+
+
+class Election(_Clause):
+    """Filled by a vote of a body (or of `members`), optionally from a nominee of `nominated_by`."""
+
+    method: Literal["election"]
+    by: Identifier
+    nominated_by: Identifier | None = None
+    procedure: Identifier | None = None
+    note: str = ""
+
+
+class Appointment(_Clause):
+    """Filled by the choice of an office holder, optionally with co-signatures."""
+
+    method: Literal["appointment"]
+    by: Identifier
+    cosign: tuple[Identifier, ...] = ()
+    note: str = ""
+
+
+class ExOfficio(_Clause):
+    """Seats held by whoever holds the listed offices."""
+
+    method: Literal["ex-officio"]
+    offices: tuple[Identifier, ...]
+    note: str = ""
+
+
+class Joint(_Clause):
+    """A joint sitting: every seat holder of the listed bodies sits in it."""
+
+    method: Literal["joint"]
+    bodies: tuple[Identifier, ...]
+    note: str = ""
+
+
+class Delegation(_Clause):
+    """Seats filled by delegates of member polities (federations)."""
+
+    method: Literal["delegation"]
+    per_member: PositiveInt = 1
+    note: str = ""
+
+
+BodyFilling = Annotated[
+    Election | Appointment | ExOfficio | Joint | Delegation, Field(discriminator="method")
+]
+OfficeFilling = Annotated[Election | Appointment, Field(discriminator="method")]
+
+
+class Procedure(_Clause):
+    """How a body decides: seconding, debate, quorum, threshold and counting."""
+
+    seconding: bool = True
+    debate: DurationField = Duration()
+    quorum: QuorumField | None = None
+    threshold: ThresholdField = Threshold(kind="simple")
+    abstentions: Literal["counted", "ignored"] = "ignored"
+    method: Identifier = "majority"
+    ballot: Literal["open", "secret"] = "open"
+    note: str = ""
+
+
+class Body(_Clause):
+    """A collective organ: seats, how they are filled, how it decides, what it may do."""
+
+    name: str
+    seats: PositiveInt | None = None
+    filled_by: BodyFilling
+    procedure: Identifier = "ordinary"
+    term: DurationField | None = None
+    incompatible_with: tuple[Identifier, ...] = ()
+    powers: tuple[PowerGrant, ...] = ()
+    note: str = ""
+
+
+class Removal(_Clause):
+    """Who may remove the holder of an office, and by what procedure or threshold."""
+
+    by: Identifier
+    procedure: Identifier | None = None
+    threshold: ThresholdField | None = None
+    note: str = ""
+
+
+class Office(_Clause):
+    """A post held by one person per seat: how filled, for how long, how removed, its powers."""
+
+    name: str
+    seats: PositiveInt | None = 1
+    filled_by: OfficeFilling
+    term: DurationField | None = None
+    term_limit: PositiveInt | None = None
+    removal: Removal | None = None
+    incompatible_with: tuple[Identifier, ...] = ()
+    powers: tuple[PowerGrant, ...] = ()
+    note: str = ""
+
+
+class MemberClause(_Clause):
+    """Who admits (or expels) members, whom it reaches, and by what procedure."""
+
+    by: Identifier
+    procedure: Identifier | None = None
+    scope: Scope | None = None
+    reserved: tuple[Identifier, ...] = ()
+    cosign: tuple[Identifier, ...] = ()
+    conditions: tuple[str, ...] = ()
+    note: str = ""
+
+
+class Membership(_Clause):
+    """Members: how admitted and expelled, and the powers every member holds."""
+
+    admission: Annotated[tuple[MemberClause, ...], BeforeValidator(_as_list)] = ()
+    expulsion: Annotated[tuple[MemberClause, ...], BeforeValidator(_as_list)] = ()
+    powers: tuple[PowerGrant, ...] = ()
+    rights: tuple[str, ...] = ()
+    note: str = ""
+
+
+class Factions(_Clause):
+    """Whether members may organise factions, and how one is formed."""
+
+    allowed: bool = True
+    min_founders: PositiveInt = 1
+    note: str = ""
+
+
+class AmendmentRule(_Clause):
+    """Which body amends the constitution, and by which procedure."""
+
+    by: Identifier
+    procedure: Identifier
+    note: str = ""
+
+
+class Entrenchment(_Clause):
+    """A clause no amendment may change; `exclusive` forbids any other clause to grant its power."""
+
+    clause: str
+    exclusive: bool = False
+    note: str = ""
+
+
+class Constitution(_Clause):
+    """A validated constitution. Build one with `parse_constitution` or `load_constitution`."""
+
+    charter: Literal[1]
+    id: Identifier
+    name: str
+    description: str = ""
+    sources: tuple[str, ...] = ()
+    members: Membership = Membership()
+    bodies: FrozenMap[Identifier, Body] = Field(default_factory=lambda: MappingProxyType({}))
+    offices: FrozenMap[Identifier, Office] = Field(default_factory=lambda: MappingProxyType({}))
+    procedures: FrozenMap[Identifier, Procedure] = Field(default_factory=lambda: MappingProxyType({}))
+    matters: FrozenMap[Identifier, str] = Field(default_factory=lambda: MappingProxyType({}))
+    custom_powers: FrozenMap[Identifier, str] = Field(default_factory=lambda: MappingProxyType({}))
+    factions: Factions = Factions()
+    amendment: AmendmentRule | None = None
+    entrenched: tuple[Entrenchment, ...] = ()
+
+    _document: Document = PrivateAttr(default_factory=lambda: Document(None))
+    _grants: Any = PrivateAttr(default=None)
+
+    @property
+    def document(self) -> Document:
+        """The parsed source this constitution was validated from (for amendments and lines)."""
+        return self._document
+
+    def holder_kind(self, name: str) -> Literal["office", "body", "members"] | None:
+        """Whether `name` is an office, a body, the members, or nothing known."""
+        if name == "members":
+            return "members"
+        if name in self.offices:
+            return "office"
+        if name in self.bodies:
+            return "body"
+        return None
+
+    def label(self, name: str) -> str:
+        """A human name for an office or body id."""
+        if name in self.offices:
+            return self.offices[name].name
+        if name in self.bodies:
+            return self.bodies[name].name
+        return "the members" if name == "members" else name

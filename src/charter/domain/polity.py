@@ -1,0 +1,115 @@
+"""A polity: its constitution, its founding, and the fold of its acts into state and record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+
+from charter.domain.acts import Act, Entry, Outcome, step
+from charter.domain.acts.model import as_utc
+from charter.domain.authority import incompatibility
+from charter.domain.constitution import Constitution
+from charter.domain.state import PolityState, Tenure
+from charter.errors import ActError
+
+__all__ = ["Founding", "Polity", "found", "replay"]
+
+
+@dataclass(frozen=True, slots=True)
+class Founding:
+    """Who the polity starts with: its members and who holds which office or seat, as of `time`."""
+
+    time: datetime | None = None
+    members: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.time is not None:
+            object.__setattr__(self, "time", as_utc(self.time))
+    posts: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+
+
+def found(constitution: Constitution, founding: Founding) -> PolityState:
+    """The founding state; ActError (path `founding...`) if it breaks the constitution."""
+    state = PolityState(
+        constitution=constitution,
+        versions=(constitution,),
+        time=founding.time,
+        members=frozenset(founding.members),
+    )
+    for post, people in founding.posts.items():
+        path = f"founding.posts.{post}"
+        definition = constitution.offices.get(post) or constitution.bodies.get(post)
+        if definition is None:
+            raise ActError(f"unknown office or body '{post}'", path=path)
+        seats = definition.seats
+        if seats is not None and len(people) > seats:
+            raise ActError(f"{len(people)} holders for {seats} seats", path=path)
+        kind = "office" if post in constitution.offices else "body"
+        if founding.time is None:
+            raise ActError("a founding that fills posts must give its time", path="founding.time")
+        until = definition.term.after(founding.time) if definition.term is not None else None
+        for index, person in enumerate(people):
+            if person not in state.members:
+                raise ActError(f"{person} holds a post but is not a member", path=f"{path}[{index}]")
+            if person in state.holders(post, founding.time):
+                raise ActError(f"{person} is listed twice", path=f"{path}[{index}]")
+            if (problem := incompatibility(state, person, post, founding.time)) is not None:
+                raise ActError(problem, path=f"{path}[{index}]")
+            tenure = Tenure(person, post, kind, founding.time, until, "founding", "founding")
+            state = PolityState(
+                constitution=state.constitution,
+                versions=state.versions,
+                time=state.time,
+                members=state.members,
+                tenures=(*state.tenures, tenure),
+            )
+    return state
+
+
+class Polity:
+    """A running polity: apply acts one by one; every act's outcome joins the record."""
+
+    def __init__(self, constitution: Constitution, founding: Founding | None = None) -> None:
+        self.founding = founding or Founding()
+        self._state = found(constitution, self.founding)
+        self._record: list[Entry] = []
+
+    @property
+    def state(self) -> PolityState:
+        return self._state
+
+    @property
+    def constitution(self) -> Constitution:
+        return self._state.constitution
+
+    @property
+    def record(self) -> tuple[Entry, ...]:
+        return tuple(self._record)
+
+    def apply(self, act: Act) -> Entry:
+        """Judge and record `act`. A malformed act raises ActError and is neither applied nor recorded."""
+        index = self._state.next_index
+        try:
+            new_state, outcome = step(self._state, act)
+        except ActError as error:
+            error.act_index = index
+            raise
+        self._state = new_state
+        entry = Entry(index, act, outcome)
+        self._record.append(entry)
+        return entry
+
+    def apply_all(self, acts: Iterable[Act]) -> list[Entry]:
+        return [self.apply(act) for act in acts]
+
+    def outcomes(self) -> Sequence[Outcome]:
+        return [entry.outcome for entry in self._record]
+
+
+def replay(constitution: Constitution, founding: Founding | None, acts: Iterable[Act]) -> Polity:
+    """A fresh polity with every act applied in order: the same acts always give the same state."""
+    polity = Polity(constitution, founding)
+    polity.apply_all(acts)
+    return polity

@@ -1,0 +1,165 @@
+"""The polity's state: an immutable value, folded from its founding and its acts.
+
+Nothing here is ever mutated: every act yields a new state (`dataclasses.replace`),
+so a refused or malformed act cannot leave a half-changed polity behind, and
+replaying the same acts always yields an equal state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any, Literal
+
+from charter.domain.constitution import Constitution
+from charter.domain.voting import VoteResult
+
+__all__ = [
+    "Exercise",
+    "Faction",
+    "Inspection",
+    "Motion",
+    "MotionStatus",
+    "Nomination",
+    "PolityState",
+    "Tenure",
+]
+
+PostKind = Literal["office", "body"]
+MotionStatus = Literal["tabled", "open", "closed", "carried", "failed", "withdrawn"]
+
+
+def _empty() -> Mapping[str, Any]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Tenure:
+    """One person holding one seat of an office or body, from `since` until `until` (term end)."""
+
+    person: str
+    post: str
+    kind: PostKind
+    since: datetime
+    until: datetime | None
+    basis: str
+    chosen_by: str
+    ended: datetime | None = None
+    end_reason: str = ""
+
+    def active(self, at: datetime) -> bool:
+        return self.ended is None and (self.until is None or at < self.until)
+
+
+@dataclass(frozen=True, slots=True)
+class Nomination:
+    """A standing nomination of `person` for `post`, made by `by` under `basis`."""
+
+    person: str
+    post: str
+    by: str
+    at: datetime
+    basis: str
+
+
+@dataclass(frozen=True, slots=True)
+class Motion:
+    """A motion before a body, from tabling to its result."""
+
+    id: str
+    body: str
+    mover: str
+    text: str
+    tabled_at: datetime
+    procedure: str
+    action: Mapping[str, Any] | None = None
+    matter: str | None = None
+    seconder: str | None = None
+    status: MotionStatus = "tabled"
+    ballots: Mapping[str, str] = field(default_factory=_empty)
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+    result: VoteResult | None = None
+    effect: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Faction:
+    """An organised group of members, where the constitution allows them."""
+
+    id: str
+    name: str
+    founder: str
+    members: frozenset[str]
+    formed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Exercise:
+    """One granted use of a power under a clause; quotas count these."""
+
+    clause: str
+    actor: str
+    time: datetime
+    act_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Inspection:
+    """An inspection opened by `inspector` into `target`."""
+
+    inspector: str
+    target: str
+    target_kind: str
+    time: datetime
+    act_index: int
+    report: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PolityState:
+    """Everything the constitution needs to judge the next act."""
+
+    constitution: Constitution
+    versions: tuple[Constitution, ...]
+    time: datetime | None = None
+    next_index: int = 0
+    members: frozenset[str] = frozenset()
+    tenures: tuple[Tenure, ...] = ()
+    past_tenures: tuple[Tenure, ...] = ()
+    nominations: tuple[Nomination, ...] = ()
+    motions: Mapping[str, Motion] = field(default_factory=_empty)
+    factions: Mapping[str, Faction] = field(default_factory=_empty)
+    exercises: tuple[Exercise, ...] = ()
+    inspections: tuple[Inspection, ...] = ()
+
+    @property
+    def version(self) -> int:
+        """1 for the founding constitution, +1 for each amendment that took effect."""
+        return len(self.versions)
+
+    def with_motion(self, motion: Motion) -> PolityState:
+        return replace(self, motions=MappingProxyType({**self.motions, motion.id: motion}))
+
+    def with_faction(self, faction: Faction | None, faction_id: str) -> PolityState:
+        factions = dict(self.factions)
+        if faction is None:
+            factions.pop(faction_id, None)
+        else:
+            factions[faction_id] = faction
+        return replace(self, factions=MappingProxyType(factions))
+
+    def active_tenures(self, at: datetime | None = None) -> tuple[Tenure, ...]:
+        moment = at if at is not None else self.time
+        if moment is None:
+            return tuple(tenure for tenure in self.tenures if tenure.ended is None)
+        return tuple(tenure for tenure in self.tenures if tenure.active(moment))
+
+    def holders(self, post: str, at: datetime | None = None) -> tuple[str, ...]:
+        """People holding a seat of `post` (office or body, not counting ex officio seats)."""
+        return tuple(tenure.person for tenure in self.active_tenures(at) if tenure.post == post)
+
+    def posts_of(self, person: str, at: datetime | None = None) -> tuple[Tenure, ...]:
+        return tuple(tenure for tenure in self.active_tenures(at) if tenure.person == person)

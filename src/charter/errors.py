@@ -1,0 +1,100 @@
+"""Charter's errors: one root, each error saying what is wrong and where.
+
+The tree::
+
+    CharterError
+    ├── ConstitutionError        a constitution file that cannot be accepted;
+    │                            carries every Problem found (file, line, path)
+    ├── ActError                 an act that is malformed (missing or bad
+    │                            arguments, unknown references, time going
+    │                            backwards); refused before any authority check
+    └── ScenarioError            a scenario file that cannot be read; carries
+                                 every Problem found
+
+An act that is well formed but not allowed is *not* an error: it is a refused
+outcome, kept in the record as evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "ActError",
+    "CharterError",
+    "ConstitutionError",
+    "Problem",
+    "ScenarioError",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an input, located as precisely as we can."""
+
+    message: str
+    path: str = ""
+    file: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file is not None:
+            where = self.file if self.line is None else f"{self.file}:{self.line}"
+            where += ": "
+        elif self.line is not None:
+            where = f"line {self.line}: "
+        subject = f"{self.path}: " if self.path else ""
+        return f"{where}{subject}{self.message}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"file": self.file, "line": self.line, "path": self.path, "message": self.message}
+
+
+class CharterError(Exception):
+    """Root of every error Charter raises on purpose."""
+
+
+class _ProblemsError(CharterError):
+    """An error that lists every problem found rather than the first."""
+
+    headline = "invalid input"
+
+    def __init__(self, problems: Iterable[Problem], headline: str | None = None) -> None:
+        self.problems: Sequence[Problem] = tuple(problems)
+        if headline is not None:
+            self.headline = headline
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        lines = [f"{self.headline} ({count} {noun}):"]
+        lines.extend(f"  {problem}" for problem in self.problems)
+        return "\n".join(lines)
+
+
+class ConstitutionError(_ProblemsError):
+    """A constitution that cannot be accepted."""
+
+    headline = "invalid constitution"
+
+
+class ScenarioError(_ProblemsError):
+    """A scenario file that cannot be read."""
+
+    headline = "invalid scenario"
+
+
+class ActError(CharterError):
+    """A malformed act: it is refused before any authority check and changes nothing."""
+
+    def __init__(self, message: str, *, path: str = "", act_index: int | None = None) -> None:
+        self.message = message
+        self.path = path
+        self.act_index = act_index
+        super().__init__(str(self.problem()))
+
+    def problem(self) -> Problem:
+        return Problem(self.message, self.path)
