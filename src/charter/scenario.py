@@ -25,7 +25,21 @@ from charter.errors import ActError, ConstitutionError, Problem, ScenarioError
 
 __all__ = ["Scenario", "ScenarioRun", "Step", "load_constitution", "load_scenario", "run_scenario"]
 
-_STEP_FIELDS = frozenset({"id", "time", "actor", "act", "power", "args", "as", "cosigned_by", "note", "source", "uncertain"})
+_STEP_FIELDS = frozenset(
+    {
+        "id",
+        "time",
+        "actor",
+        "act",
+        "power",
+        "args",
+        "as",
+        "cosigned_by",
+        "note",
+        "source",
+        "uncertain",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +92,9 @@ def _read(path: Path) -> Document:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
-        raise ScenarioError([Problem(f"cannot read file: {error.strerror}", "", str(path))]) from None
+        raise ScenarioError(
+            [Problem(f"cannot read file: {error.strerror}", "", str(path))]
+        ) from None
     try:
         return parse_document(text, str(path))
     except DocumentSyntaxError as error:
@@ -91,7 +107,9 @@ def load_constitution(path: str | Path) -> Constitution:
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as error:
-        raise ConstitutionError([Problem(f"cannot read file: {error.strerror}", "", str(file))]) from None
+        raise ConstitutionError(
+            [Problem(f"cannot read file: {error.strerror}", "", str(file))]
+        ) from None
     try:
         document = parse_document(text, str(file))
     except DocumentSyntaxError as error:
@@ -110,31 +128,49 @@ def _moment(value: Any) -> datetime | None:
     return None
 
 
-def _names(document: Document, value: Any, path: tuple[str | int, ...], problems: list[Problem]) -> tuple[str, ...]:
+def _names(
+    document: Document, value: Any, path: tuple[str | int, ...], problems: list[Problem]
+) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        problems.append(document.problem(f"expected a list of names, got {describe_value(value)}", path))
+        problems.append(
+            document.problem(f"expected a list of names, got {describe_value(value)}", path)
+        )
         return ()
     return tuple(value)
 
 
-def _step(document: Document, raw: Any, path: tuple[str | int, ...], problems: list[Problem]) -> Step | None:
+def _step(
+    document: Document, raw: Any, path: tuple[str | int, ...], problems: list[Problem]
+) -> Step | None:
     if not isinstance(raw, Mapping):
-        problems.append(document.problem(f"expected a step (a mapping), got {describe_value(raw)}", path))
+        problems.append(
+            document.problem(f"expected a step (a mapping), got {describe_value(raw)}", path)
+        )
         return None
     count = len(problems)
     for key in sorted(set(raw) - _STEP_FIELDS):
         problems.append(document.problem(f"unknown field '{key}'", (*path, key)))
     time = _moment(raw.get("time"))
     if time is None:
-        problems.append(document.problem(f"expected a date or time, got {describe_value(raw.get('time'))}", (*path, "time")))
+        problems.append(
+            document.problem(
+                f"expected a date or time, got {describe_value(raw.get('time'))}", (*path, "time")
+            )
+        )
     for key in ("actor", "act"):
         if not isinstance(raw.get(key), str):
-            problems.append(document.problem(f"expected a name, got {describe_value(raw.get(key))}", (*path, key)))
+            problems.append(
+                document.problem(
+                    f"expected a name, got {describe_value(raw.get(key))}", (*path, key)
+                )
+            )
     args = raw.get("args", {})
     if not isinstance(args, Mapping):
-        problems.append(document.problem(f"expected a mapping, got {describe_value(args)}", (*path, "args")))
+        problems.append(
+            document.problem(f"expected a mapping, got {describe_value(args)}", (*path, "args"))
+        )
     cosigned = _names(document, raw.get("cosigned_by"), (*path, "cosigned_by"), problems)
     if len(problems) > count or time is None:
         return None
@@ -148,12 +184,23 @@ def _step(document: Document, raw: Any, path: tuple[str | int, ...], problems: l
         cosigned_by=cosigned,
         note=str(raw.get("note", "")),
     )
-    return Step(act, raw.get("id"), document, path, str(raw.get("source", "")), str(raw.get("uncertain", "")))
+    return Step(
+        act,
+        raw.get("id"),
+        document,
+        path,
+        str(raw.get("source", "")),
+        str(raw.get("uncertain", "")),
+    )
 
 
-def _steps(document: Document, raw: Any, path: tuple[str | int, ...], problems: list[Problem]) -> list[Step]:
+def _steps(
+    document: Document, raw: Any, path: tuple[str | int, ...], problems: list[Problem]
+) -> list[Step]:
     if not isinstance(raw, list):
-        problems.append(document.problem(f"expected a list of steps, got {describe_value(raw)}", path))
+        problems.append(
+            document.problem(f"expected a list of steps, got {describe_value(raw)}", path)
+        )
         return []
     steps = [_step(document, item, (*path, index), problems) for index, item in enumerate(raw)]
     return [step for step in steps if step is not None]
@@ -161,7 +208,9 @@ def _steps(document: Document, raw: Any, path: tuple[str | int, ...], problems: 
 
 def _founding(document: Document, raw: Any, problems: list[Problem]) -> Founding:
     if not isinstance(raw, Mapping):
-        problems.append(document.problem(f"expected a mapping, got {describe_value(raw)}", ("founding",)))
+        problems.append(
+            document.problem(f"expected a mapping, got {describe_value(raw)}", ("founding",))
+        )
         return Founding()
     time = _moment(raw.get("time"))
     if time is None:
@@ -170,14 +219,18 @@ def _founding(document: Document, raw: Any, problems: list[Problem]) -> Founding
     posts_raw = raw.get("posts", {}) or {}
     posts: dict[str, tuple[str, ...]] = {}
     if not isinstance(posts_raw, Mapping):
-        problems.append(document.problem("expected a mapping of posts to holders", ("founding", "posts")))
+        problems.append(
+            document.problem("expected a mapping of posts to holders", ("founding", "posts"))
+        )
     else:
         for post, holders in posts_raw.items():
             posts[str(post)] = _names(document, holders, ("founding", "posts", post), problems)
     return Founding(time=time, members=members, posts=posts)
 
 
-def _apply_changes(base: list[Step], document: Document, raw: Any, problems: list[Problem]) -> list[Step]:
+def _apply_changes(
+    base: list[Step], document: Document, raw: Any, problems: list[Problem]
+) -> list[Step]:
     steps = list(base)
     if not isinstance(raw, list):
         problems.append(document.problem("expected a list of changes", ("changes",)))
@@ -189,15 +242,25 @@ def _apply_changes(base: list[Step], document: Document, raw: Any, problems: lis
             continue
         keys = [key for key in ("replace", "insert_after", "remove") if key in change]
         if len(keys) != 1:
-            problems.append(document.problem("name exactly one of replace, insert_after, remove", path))
+            problems.append(
+                document.problem("name exactly one of replace, insert_after, remove", path)
+            )
             continue
         key = keys[0]
         positions = [i for i, step in enumerate(steps) if step.id == change[key]]
         if not positions:
-            problems.append(document.problem(f"no step with id '{change[key]}' in the base scenario", (*path, key)))
+            problems.append(
+                document.problem(
+                    f"no step with id '{change[key]}' in the base scenario", (*path, key)
+                )
+            )
             continue
         position = positions[0]
-        new = _steps(document, change.get("steps", []), (*path, "steps"), problems) if key != "remove" else []
+        new = (
+            _steps(document, change.get("steps", []), (*path, "steps"), problems)
+            if key != "remove"
+            else []
+        )
         if key == "replace":
             steps[position : position + 1] = new
         elif key == "insert_after":
@@ -217,7 +280,9 @@ def load_scenario(path: str | Path) -> Scenario:
     if not isinstance(data, Mapping):
         raise ScenarioError([document.problem("a scenario must be a mapping", ())])
     if data.get("charter-scenario") != 1:
-        raise ScenarioError([document.problem("expected 'charter-scenario: 1'", ("charter-scenario",))])
+        raise ScenarioError(
+            [document.problem("expected 'charter-scenario: 1'", ("charter-scenario",))]
+        )
     problems: list[Problem] = []
     if "variant_of" in data:
         base = load_scenario(file.parent / str(data["variant_of"]))
@@ -228,7 +293,9 @@ def load_scenario(path: str | Path) -> Scenario:
     else:
         constitution_file = data.get("constitution")
         if not isinstance(constitution_file, str):
-            raise ScenarioError([document.problem("expected the path of a constitution file", ("constitution",))])
+            raise ScenarioError(
+                [document.problem("expected the path of a constitution file", ("constitution",))]
+            )
         constitution = load_constitution(file.parent / constitution_file)
         founding = _founding(document, data.get("founding", {}), problems)
         steps = _steps(document, data.get("steps", []), ("steps",), problems)

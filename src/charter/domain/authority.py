@@ -60,7 +60,9 @@ class Decision:
 # --- who holds what -------------------------------------------------------------------------
 
 
-def seat_holders(state: PolityState, body: str, at: datetime, _seen: frozenset[str] = frozenset()) -> frozenset[str]:
+def seat_holders(
+    state: PolityState, body: str, at: datetime, _seen: frozenset[str] = frozenset()
+) -> frozenset[str]:
     """Everyone with a seat in `body` at `at`: elected or appointed, ex officio, or by a joint sitting."""
     if body == "members":
         return state.members
@@ -135,7 +137,9 @@ def reaches(state: PolityState, grant: Grant, target: Target | None, at: datetim
     if scope is None or scope.members:
         return True
     offices, bodies = scope.offices, scope.bodies
-    return (offices == "all" or bool(posts & set(offices))) or (bodies == "all" or bool(posts & set(bodies)))
+    return (offices == "all" or bool(posts & set(offices))) or (
+        bodies == "all" or bool(posts & set(bodies))
+    )
 
 
 # --- the check --------------------------------------------------------------------------------
@@ -160,7 +164,12 @@ def _held_grants(
 
 def _expired(state: PolityState, actor: str, holders: set[str], at: datetime) -> Tenure | None:
     for tenure in state.tenures:
-        if tenure.person == actor and tenure.post in holders and tenure.ended is None and not tenure.active(at):
+        if (
+            tenure.person == actor
+            and tenure.post in holders
+            and tenure.ended is None
+            and not tenure.active(at)
+        ):
             return tenure
     return None
 
@@ -195,10 +204,16 @@ def _limits(
             person
             for person in cosigners
             if person != actor
-            and (required in offices_of(state, person, at) or required in bodies_of(state, person, at))
+            and (
+                required in offices_of(state, person, at)
+                or required in bodies_of(state, person, at)
+            )
         ]
         if not signed:
-            return 3, f"{power} under {grant.clause} needs the co-signature of {c.label(required)} ({grant.clause}.cosign)"
+            return (
+                3,
+                f"{power} under {grant.clause} needs the co-signature of {c.label(required)} ({grant.clause}.cosign)",
+            )
     if extra is not None and (problem := extra(grant)) is not None:
         return 4, problem
     return None
@@ -229,7 +244,9 @@ def authorize(
     else:
         usable = _held_grants(state, candidates, actor, at, capacity)
         if not usable:
-            return Decision(None, _no_power_reason(state, candidates, actor, power, target, at, capacity))
+            return Decision(
+                None, _no_power_reason(state, candidates, actor, power, target, at, capacity)
+            )
     best: tuple[int, str] | None = None
     for grant in usable:
         failure = _limits(state, grant, target, at, actor, cosigners, extra)

@@ -65,9 +65,9 @@ def lookup(data: Any, path: Path) -> Any:
     """The value at `path` in plain data; KeyError if there is none."""
     node = data
     for part in path:
-        if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
+        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             node = node[part]
-        elif isinstance(part, str) and isinstance(node, dict) and part in node:
+        elif isinstance(node, dict) and isinstance(part, str) and part in node:
             node = node[part]
         else:
             raise KeyError(format_path(path))
@@ -160,7 +160,9 @@ def _from_node(loader: yaml.SafeLoader, node: yaml.Node, path: Path, lines: dict
 # --- TOML ---------------------------------------------------------------------------------
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
+_KEY = re.compile(
+    r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*="""
+)
 
 
 def _split_dotted(text: str) -> list[str]:

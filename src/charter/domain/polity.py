@@ -11,7 +11,7 @@ from charter.domain.acts import Act, Entry, Outcome, step
 from charter.domain.acts.model import as_utc
 from charter.domain.authority import incompatibility
 from charter.domain.constitution import Constitution
-from charter.domain.state import PolityState, Tenure
+from charter.domain.state import PolityState, PostKind, Tenure
 from charter.errors import ActError
 
 __all__ = ["Founding", "Polity", "found", "replay"]
@@ -27,6 +27,7 @@ class Founding:
     def __post_init__(self) -> None:
         if self.time is not None:
             object.__setattr__(self, "time", as_utc(self.time))
+
     posts: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
 
@@ -46,13 +47,15 @@ def found(constitution: Constitution, founding: Founding) -> PolityState:
         seats = definition.seats
         if seats is not None and len(people) > seats:
             raise ActError(f"{len(people)} holders for {seats} seats", path=path)
-        kind = "office" if post in constitution.offices else "body"
+        kind: PostKind = "office" if post in constitution.offices else "body"
         if founding.time is None:
             raise ActError("a founding that fills posts must give its time", path="founding.time")
         until = definition.term.after(founding.time) if definition.term is not None else None
         for index, person in enumerate(people):
             if person not in state.members:
-                raise ActError(f"{person} holds a post but is not a member", path=f"{path}[{index}]")
+                raise ActError(
+                    f"{person} holds a post but is not a member", path=f"{path}[{index}]"
+                )
             if person in state.holders(post, founding.time):
                 raise ActError(f"{person} is listed twice", path=f"{path}[{index}]")
             if (problem := incompatibility(state, person, post, founding.time)) is not None:

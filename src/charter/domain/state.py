@@ -24,6 +24,7 @@ __all__ = [
     "MotionStatus",
     "Nomination",
     "PolityState",
+    "PostKind",
     "Tenure",
 ]
 

@@ -18,8 +18,8 @@ __all__ = [
     "MethodInfo",
     "VoteResult",
     "count_decision",
-    "recorded_decision",
     "method",
+    "recorded_decision",
     "registered_methods",
 ]
 
@@ -82,7 +82,9 @@ def registered_methods() -> dict[str, MethodInfo]:
     return dict(_METHODS)
 
 
-def _threshold_met(count: Count, seats: int, threshold: Threshold, counted: bool) -> tuple[bool, str]:
+def _threshold_met(
+    count: Count, seats: int, threshold: Threshold, counted: bool
+) -> tuple[bool, str]:
     base = count.yes + count.no + (count.abstain if counted else 0)
     if threshold.kind == "simple":
         return count.yes * 2 > base, f"more yes than half of {base} counted"

@@ -17,7 +17,9 @@ class Args:
 
     def __init__(self, values: Mapping[str, Any], prefix: str = "args") -> None:
         if not isinstance(values, Mapping):
-            raise ActError(f"expected a mapping of arguments, got {describe_value(values)}", path=prefix)
+            raise ActError(
+                f"expected a mapping of arguments, got {describe_value(values)}", path=prefix
+            )
         self.values = values
         self.prefix = prefix
         self.read: set[str] = set()
@@ -33,7 +35,9 @@ class Args:
                 raise ActError("is required but missing", path=self.path(name))
             return default
         if not isinstance(value, str) or not value.strip():
-            raise ActError(f"expected non-empty text, got {describe_value(value)}", path=self.path(name))
+            raise ActError(
+                f"expected non-empty text, got {describe_value(value)}", path=self.path(name)
+            )
         return value
 
     def optional(self, name: str) -> str | None:
@@ -43,14 +47,19 @@ class Args:
         value = self.text(name)
         if value not in options:
             allowed = ", ".join(options)
-            raise ActError(f"expected one of {allowed}, got {describe_value(value)}", path=self.path(name))
+            raise ActError(
+                f"expected one of {allowed}, got {describe_value(value)}", path=self.path(name)
+            )
         return value
 
     def count(self, name: str) -> int:
         self.read.add(name)
         value = self.values.get(name, 0)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ActError(f"expected a whole number of votes, got {describe_value(value)}", path=self.path(name))
+            raise ActError(
+                f"expected a whole number of votes, got {describe_value(value)}",
+                path=self.path(name),
+            )
         return value
 
     def mapping(self, name: str, *, required: bool = True) -> Mapping[str, Any] | None:
@@ -66,7 +75,9 @@ class Args:
         self.read.add(name)
         value = self.values.get(name)
         if not isinstance(value, list | tuple) or not value:
-            raise ActError(f"expected a non-empty list, got {describe_value(value)}", path=self.path(name))
+            raise ActError(
+                f"expected a non-empty list, got {describe_value(value)}", path=self.path(name)
+            )
         return list(value)
 
     def post(self, state: PolityState) -> tuple[Literal["office", "body"], str]:
@@ -99,7 +110,7 @@ class Args:
 
 
 def _unknown(kind: str, name: str, known: Mapping[str, Any]) -> str:
-    import difflib  # noqa: PLC0415
+    import difflib
 
     close = difflib.get_close_matches(name, sorted(known), n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""

@@ -49,12 +49,18 @@ def _form(state: PolityState, act: Act) -> Step:
     founders = frozenset({act.actor, *act.cosigned_by})
     outsiders = sorted(person for person in founders if person not in state.members)
     if outsiders:
-        return state, Outcome.refuse(f"only members may found a faction; {', '.join(outsiders)} is not a member")
+        return state, Outcome.refuse(
+            f"only members may found a faction; {', '.join(outsiders)} is not a member"
+        )
     needed = state.constitution.factions.min_founders
     if len(founders) < needed:
-        return state, Outcome.refuse(f"a faction needs {needed} founders (factions.min_founders); {len(founders)} signed")
+        return state, Outcome.refuse(
+            f"a faction needs {needed} founders (factions.min_founders); {len(founders)} signed"
+        )
     faction = Faction(name, label, act.actor, founders, act.time)
-    return state.with_faction(faction, name), Outcome.grant("factions.allowed", f"faction '{label}' formed")
+    return state.with_faction(faction, name), Outcome.grant(
+        "factions.allowed", f"faction '{label}' formed"
+    )
 
 
 def _join(state: PolityState, act: Act) -> Step:
@@ -68,7 +74,9 @@ def _join(state: PolityState, act: Act) -> Step:
     if act.actor in faction.members:
         return state, Outcome.refuse(f"{act.actor} already belongs to '{faction.id}'")
     joined = replace(faction, members=faction.members | {act.actor})
-    return state.with_faction(joined, faction.id), Outcome.grant("factions.allowed", f"{act.actor} joins '{faction.id}'")
+    return state.with_faction(joined, faction.id), Outcome.grant(
+        "factions.allowed", f"{act.actor} joins '{faction.id}'"
+    )
 
 
 def _leave(state: PolityState, act: Act) -> Step:
@@ -79,7 +87,9 @@ def _leave(state: PolityState, act: Act) -> Step:
         return state, Outcome.refuse(f"{act.actor} does not belong to '{faction.id}'")
     remaining = faction.members - {act.actor}
     updated = replace(faction, members=remaining) if remaining else None
-    return state.with_faction(updated, faction.id), Outcome.grant("factions", f"{act.actor} leaves '{faction.id}'")
+    return state.with_faction(updated, faction.id), Outcome.grant(
+        "factions", f"{act.actor} leaves '{faction.id}'"
+    )
 
 
 def _dissolve(state: PolityState, act: Act) -> Step:
@@ -91,7 +101,9 @@ def _dissolve(state: PolityState, act: Act) -> Step:
             f"only its founder ({faction.founder}) may dissolve '{faction.id}'; no member or faction"
             " may dissolve another (expulsion takes the procedure of members.expulsion)"
         )
-    return state.with_faction(None, faction.id), Outcome.grant("factions", f"faction '{faction.id}' dissolved")
+    return state.with_faction(None, faction.id), Outcome.grant(
+        "factions", f"faction '{faction.id}' dissolved"
+    )
 
 
 def _resign(state: PolityState, act: Act) -> Step:
@@ -108,7 +120,9 @@ def _resign(state: PolityState, act: Act) -> Step:
         past_tenures=state.past_tenures + ended,
     )
     clause = f"{'offices' if kind == 'office' else 'bodies'}.{post}"
-    return new_state, Outcome.grant(clause, f"{act.actor} resigns from {state.constitution.label(post)}")
+    return new_state, Outcome.grant(
+        clause, f"{act.actor} resigns from {state.constitution.label(post)}"
+    )
 
 
 STATUS_ACTS = {

@@ -22,7 +22,7 @@ from charter.domain.acts.powers import POWER_ACTS, Parsed, PowerSpec, exercise
 from charter.domain.authority import Target, authorize, reaches, seat_count, seat_holders
 from charter.domain.constitution import grants_of
 from charter.domain.constitution.model import Procedure
-from charter.domain.state import Motion, PolityState
+from charter.domain.state import Motion, MotionStatus, PolityState
 from charter.domain.voting import Count, count_decision, recorded_decision
 from charter.errors import ActError
 
@@ -30,7 +30,17 @@ __all__ = ["MOTION_ACTS"]
 
 Step = tuple[PolityState, Outcome]
 
-BODY_ACTIONS = ("admit", "expel", "appoint", "elect", "dismiss", "nominate", "amend", "inspect", "exercise")
+BODY_ACTIONS = (
+    "admit",
+    "expel",
+    "appoint",
+    "elect",
+    "dismiss",
+    "nominate",
+    "amend",
+    "inspect",
+    "exercise",
+)
 
 
 def _agenda_right(state: PolityState, act: Act, power: str, body: str) -> tuple[str | None, str]:
@@ -40,7 +50,8 @@ def _agenda_right(state: PolityState, act: Act, power: str, body: str) -> tuple[
     claimed = [g for g in grants_of(c) if g.power == power and reaches(state, g, target, act.time)]
     if not claimed:
         if act.actor in seat_holders(state, body, act.time):
-            return f"seat in {body} (no clause reserves '{power}' in it)", ""
+            where = "members" if body == "members" else f"bodies.{body}"
+            return f"{where}: any seat holder may use '{power}' (no clause grants it there)", ""
         return None, f"{act.actor} holds no seat in {c.label(body)} and no power '{power}' there"
     decision = authorize(
         state,
@@ -79,10 +90,12 @@ def _action(state: PolityState, args: Args) -> tuple[PowerSpec, Parsed, str] | N
     return spec, parsed, power
 
 
-def _procedure_name(state: PolityState, body: str, action: tuple[PowerSpec, Parsed, str] | None, at: datetime) -> str | None:
+def _procedure_name(
+    state: PolityState, body: str, action: tuple[PowerSpec, Parsed, str] | None, at: datetime
+) -> str | None:
     c = state.constitution
     if action is not None:
-        spec, parsed, power = action
+        _, parsed, power = action
         decision = authorize(state, actor=body, power=power, target=parsed.target, at=at, body=body)
         if decision.grant is not None and decision.grant.procedure is not None:
             return decision.grant.procedure
@@ -108,7 +121,16 @@ def _table(state: PolityState, act: Act) -> Step:
         return state, Outcome.refuse(reason)
     if action is not None:
         spec, parsed, power = action
-        trial, why, _ = exercise(state, spec, parsed, actor=body, power=power, at=act.time, index=state.next_index, body=body)
+        trial, why, _ = exercise(
+            state,
+            spec,
+            parsed,
+            actor=body,
+            power=power,
+            at=act.time,
+            index=state.next_index,
+            body=body,
+        )
         if trial is None:
             return state, Outcome.refuse(f"motion out of order: {why}")
     procedure = _procedure_name(state, body, action, act.time)
@@ -132,15 +154,21 @@ def _second(state: PolityState, act: Act) -> Step:
     motion = _motion(state, args)
     args.finish()
     if motion.status != "tabled":
-        return state, Outcome.refuse(f"motion '{motion.id}' is {motion.status}, not awaiting a seconder")
+        return state, Outcome.refuse(
+            f"motion '{motion.id}' is {motion.status}, not awaiting a seconder"
+        )
     if motion.seconder is not None:
-        return state, Outcome.refuse(f"motion '{motion.id}' is already seconded by {motion.seconder}")
+        return state, Outcome.refuse(
+            f"motion '{motion.id}' is already seconded by {motion.seconder}"
+        )
     if act.actor == motion.mover:
         return state, Outcome.refuse(f"{act.actor} moved '{motion.id}' and cannot second it")
     clause, reason = _agenda_right(state, act, "second", motion.body)
     if clause is None:
         return state, Outcome.refuse(reason)
-    return state.with_motion(replace(motion, seconder=act.actor)), Outcome.grant(clause, f"motion '{motion.id}' seconded")
+    return state.with_motion(replace(motion, seconder=act.actor)), Outcome.grant(
+        clause, f"motion '{motion.id}' seconded"
+    )
 
 
 def _withdraw(state: PolityState, act: Act) -> Step:
@@ -148,11 +176,17 @@ def _withdraw(state: PolityState, act: Act) -> Step:
     motion = _motion(state, args)
     args.finish()
     if act.actor != motion.mover:
-        return state, Outcome.refuse(f"only its mover ({motion.mover}) may withdraw motion '{motion.id}'")
+        return state, Outcome.refuse(
+            f"only its mover ({motion.mover}) may withdraw motion '{motion.id}'"
+        )
     if motion.status not in ("tabled", "open"):
-        return state, Outcome.refuse(f"motion '{motion.id}' is {motion.status} and can no longer be withdrawn")
+        return state, Outcome.refuse(
+            f"motion '{motion.id}' is {motion.status} and can no longer be withdrawn"
+        )
     withdrawn = replace(motion, status="withdrawn", closed_at=act.time)
-    return state.with_motion(withdrawn), Outcome.grant(f"mover of motion '{motion.id}'", f"motion '{motion.id}' withdrawn")
+    return state.with_motion(withdrawn), Outcome.grant(
+        f"mover of motion '{motion.id}'", f"motion '{motion.id}' withdrawn"
+    )
 
 
 def _procedure(state: PolityState, motion: Motion) -> Procedure:
@@ -167,13 +201,17 @@ def _open(state: PolityState, act: Act) -> Step:
     motion = _motion(state, args)
     args.finish()
     if motion.status != "tabled":
-        return state, Outcome.refuse(f"motion '{motion.id}' is {motion.status}; only a tabled motion can be put to the vote")
+        return state, Outcome.refuse(
+            f"motion '{motion.id}' is {motion.status}; only a tabled motion can be put to the vote"
+        )
     clause, reason = _agenda_right(state, act, "set-agenda", motion.body)
     if clause is None:
         return state, Outcome.refuse(reason)
     procedure = _procedure(state, motion)
     if procedure.seconding and motion.seconder is None:
-        return state, Outcome.refuse(f"motion '{motion.id}' has not been seconded (procedures.{motion.procedure}.seconding)")
+        return state, Outcome.refuse(
+            f"motion '{motion.id}' has not been seconded (procedures.{motion.procedure}.seconding)"
+        )
     debate_ends = procedure.debate.after(motion.tabled_at)
     if act.time < debate_ends:
         return state, Outcome.refuse(
@@ -192,12 +230,16 @@ def _ballot(state: PolityState, act: Act) -> Step:
     if motion.status != "open":
         return state, Outcome.refuse(f"the vote on '{motion.id}' is not open ({motion.status})")
     if act.actor not in seat_holders(state, motion.body, act.time):
-        return state, Outcome.refuse(f"{act.actor} holds no seat in {state.constitution.label(motion.body)}")
+        return state, Outcome.refuse(
+            f"{act.actor} holds no seat in {state.constitution.label(motion.body)}"
+        )
     if act.actor in motion.ballots:
         return state, Outcome.refuse(f"{act.actor} has already voted on '{motion.id}'")
     ballots = MappingProxyType({**motion.ballots, act.actor: choice})
-    basis = "members" if motion.body == "members" else f"seat in {motion.body}"
-    return state.with_motion(replace(motion, ballots=ballots)), Outcome.grant(basis, f"ballot cast on '{motion.id}'")
+    basis = "members" if motion.body == "members" else f"bodies.{motion.body}: seat holder"
+    return state.with_motion(replace(motion, ballots=ballots)), Outcome.grant(
+        basis, f"ballot cast on '{motion.id}'"
+    )
 
 
 def _close(state: PolityState, act: Act) -> Step:
@@ -213,7 +255,9 @@ def _close(state: PolityState, act: Act) -> Step:
     return state.with_motion(closed), Outcome.grant(clause, f"vote on '{motion.id}' closed")
 
 
-def _counted(state: PolityState, motion: Motion, args: Args, seats: int) -> tuple[Count | bool, int]:
+def _counted(
+    state: PolityState, motion: Motion, args: Args, seats: int
+) -> tuple[Count | bool, int]:
     """The count to declare (or the recorded verdict, where no count survives) and the seats it is out of.
 
     Counts come from the ballots cast in the record; a result taken from history
@@ -240,11 +284,16 @@ def _counted(state: PolityState, motion: Motion, args: Args, seats: int) -> tupl
         sat = inner.count("seats")
         declared = state.constitution.bodies.get(motion.body)
         if declared is not None and declared.seats is not None and sat != declared.seats:
-            raise ActError(f"{motion.body} has {declared.seats} seats, not {sat}", path=inner.path("seats"))
+            raise ActError(
+                f"{motion.body} has {declared.seats} seats, not {sat}", path=inner.path("seats")
+            )
         seats = sat
     inner.finish()
     if count.ballots > seats:
-        raise ActError(f"{count.ballots} votes recorded but the body has {seats} seats", path=args.path("counts"))
+        raise ActError(
+            f"{count.ballots} votes recorded but the body has {seats} seats",
+            path=args.path("counts"),
+        )
     return count, seats
 
 
@@ -254,7 +303,9 @@ def _declare(state: PolityState, act: Act) -> Step:
     seats = seat_count(state, motion.body, act.time)
     if motion.status not in ("open", "closed"):
         args.finish(allowed=("counts", "recorded"))
-        return state, Outcome.refuse(f"motion '{motion.id}' is {motion.status}; only a vote that was opened has a result")
+        return state, Outcome.refuse(
+            f"motion '{motion.id}' is {motion.status}; only a vote that was opened has a result"
+        )
     count, seats = _counted(state, motion, args, seats)
     args.finish()
     clause, reason = _agenda_right(state, act, "set-agenda", motion.body)
@@ -265,22 +316,38 @@ def _declare(state: PolityState, act: Act) -> Step:
     threshold = procedure.threshold
     if action is not None:
         spec, parsed, power = action
-        decision = authorize(state, actor=motion.body, power=power, target=parsed.target, at=act.time, body=motion.body)
+        decision = authorize(
+            state,
+            actor=motion.body,
+            power=power,
+            target=parsed.target,
+            at=act.time,
+            body=motion.body,
+        )
         if decision.grant is not None and decision.grant.threshold is not None:
             threshold = decision.grant.threshold
     if isinstance(count, bool):
         result = recorded_decision(count, seats, threshold)
     else:
         counted = procedure.abstentions == "counted"
-        result = count_decision(procedure.method, count, seats, threshold, procedure.quorum, counted)
+        result = count_decision(
+            procedure.method, count, seats, threshold, procedure.quorum, counted
+        )
     effects = [f"'{motion.id}' {result.explanation}"]
     new_state = state
     effect = ""
     if result.carried and action is not None:
         spec, parsed, power = action
         applied, why, action_effects = exercise(
-            state, spec, parsed, actor=motion.body, power=power, at=act.time,
-            index=state.next_index, body=motion.body, cosigners=act.cosigned_by,
+            state,
+            spec,
+            parsed,
+            actor=motion.body,
+            power=power,
+            at=act.time,
+            index=state.next_index,
+            body=motion.body,
+            cosigners=act.cosigned_by,
         )
         if applied is None:
             effect = f"its action was refused: {why}"
@@ -289,8 +356,10 @@ def _declare(state: PolityState, act: Act) -> Step:
             new_state = applied
             effect = f"{'; '.join(action_effects)} ({why})"
             effects.extend(action_effects)
-    status = "carried" if result.carried else "failed"
-    finished = replace(motion, status=status, closed_at=motion.closed_at or act.time, result=result, effect=effect)
+    status: MotionStatus = "carried" if result.carried else "failed"
+    finished = replace(
+        motion, status=status, closed_at=motion.closed_at or act.time, result=result, effect=effect
+    )
     return new_state.with_motion(finished), Outcome.grant(clause, *effects, result=result)
 
 

@@ -16,9 +16,16 @@ from typing import Any
 
 from charter.domain.acts.args import Args
 from charter.domain.amendment import Edit, amend, read_edits
-from charter.domain.authority import Extra, Target, authorize, incompatibility, offices_of, seat_holders
+from charter.domain.authority import (
+    Extra,
+    Target,
+    authorize,
+    incompatibility,
+    offices_of,
+    seat_holders,
+)
 from charter.domain.constitution import Constitution, Grant
-from charter.domain.state import Exercise, Inspection, Nomination, PolityState, Tenure
+from charter.domain.state import Exercise, Inspection, Nomination, PolityState, PostKind, Tenure
 
 __all__ = ["POWER_ACTS", "Parsed", "PowerSpec", "exercise"]
 
@@ -72,7 +79,9 @@ def _check_admit(state: PolityState, parsed: Parsed, at: datetime) -> str | None
     return f"{parsed.person} is already a member" if parsed.person in state.members else None
 
 
-def _admit(state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime) -> tuple[PolityState, tuple[str, ...]]:
+def _admit(
+    state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime
+) -> tuple[PolityState, tuple[str, ...]]:
     person = parsed.person or ""
     return replace(state, members=state.members | {person}), (f"{person} admitted as a member",)
 
@@ -85,12 +94,12 @@ def _end(tenure: Tenure, at: datetime, reason: str) -> Tenure:
     return replace(tenure, ended=at, end_reason=reason)
 
 
-def _expel(state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime) -> tuple[PolityState, tuple[str, ...]]:
+def _expel(
+    state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime
+) -> tuple[PolityState, tuple[str, ...]]:
     person = parsed.person or ""
     ending = [t for t in state.tenures if t.person == person and t.ended is None]
-    factions = {
-        key: replace(f, members=f.members - {person}) for key, f in state.factions.items()
-    }
+    factions = {key: replace(f, members=f.members - {person}) for key, f in state.factions.items()}
     state = replace(
         state,
         members=state.members - {person},
@@ -131,7 +140,11 @@ def _placement(state: PolityState, parsed: Parsed, at: datetime) -> str | None:
     if (problem := incompatibility(state, person, post, at)) is not None:
         return problem
     if office is not None and office.term_limit is not None:
-        served = sum(1 for t in (*state.tenures, *state.past_tenures) if t.person == person and t.post == post)
+        served = sum(
+            1
+            for t in (*state.tenures, *state.past_tenures)
+            if t.person == person and t.post == post
+        )
         if served >= office.term_limit:
             return (
                 f"{person} has served {served} term{'s' if served != 1 else ''} as {office.name};"
@@ -155,17 +168,21 @@ def _nomination_required(state: PolityState, parsed: Parsed) -> Extra:
     return check
 
 
-def _place(state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime) -> tuple[PolityState, tuple[str, ...]]:
+def _place(
+    state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime
+) -> tuple[PolityState, tuple[str, ...]]:
     c = state.constitution
     person, post = parsed.person or "", parsed.post or ""
     definition = c.offices.get(post) or c.bodies[post]
     until = definition.term.after(at) if definition.term is not None else None
-    kind = "office" if post in c.offices else "body"
+    kind: PostKind = "office" if post in c.offices else "body"
     tenure = Tenure(person, post, kind, at, until, grant.clause, by)
     state = replace(
         state,
         tenures=(*state.tenures, tenure),
-        nominations=tuple(n for n in state.nominations if not (n.person == person and n.post == post)),
+        nominations=tuple(
+            n for n in state.nominations if not (n.person == person and n.post == post)
+        ),
     )
     verb = "elected to" if grant.power == "elect" else "appointed to"
     term = f" until {until.date().isoformat()}" if until is not None else ""
@@ -178,8 +195,14 @@ def _check_dismiss(state: PolityState, parsed: Parsed, at: datetime) -> str | No
     return None
 
 
-def _dismiss(state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime) -> tuple[PolityState, tuple[str, ...]]:
-    ending = [t for t in state.tenures if t.person == parsed.person and t.post == parsed.post and t.ended is None]
+def _dismiss(
+    state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime
+) -> tuple[PolityState, tuple[str, ...]]:
+    ending = [
+        t
+        for t in state.tenures
+        if t.person == parsed.person and t.post == parsed.post and t.ended is None
+    ]
     state = replace(
         state,
         tenures=tuple(t for t in state.tenures if t not in ending),
@@ -196,7 +219,9 @@ def _check_nominate(state: PolityState, parsed: Parsed, at: datetime) -> str | N
     return None
 
 
-def _nominate(state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime) -> tuple[PolityState, tuple[str, ...]]:
+def _nominate(
+    state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime
+) -> tuple[PolityState, tuple[str, ...]]:
     nomination = Nomination(parsed.person or "", parsed.post or "", by, at, grant.clause)
     state = replace(state, nominations=(*state.nominations, nomination))
     return state, (f"{parsed.person} nominated for {state.constitution.label(parsed.post or '')}",)
@@ -227,17 +252,23 @@ def _inspect_check(state: PolityState, parsed: Parsed) -> Extra:
     return check
 
 
-def _inspect(state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime) -> tuple[PolityState, tuple[str, ...]]:
+def _inspect(
+    state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime
+) -> tuple[PolityState, tuple[str, ...]]:
     target = parsed.target or Target("matter", "?")
-    inspection = Inspection(by, target.name, target.kind, at, state.next_index, str(parsed.details.get("report", "")))
-    return replace(state, inspections=(*state.inspections, inspection)), (f"inspection of {target.name} opened",)
+    inspection = Inspection(
+        by, target.name, target.kind, at, state.next_index, str(parsed.details.get("report", ""))
+    )
+    return replace(state, inspections=(*state.inspections, inspection)), (
+        f"inspection of {target.name} opened",
+    )
 
 
 def _parse_custom(state: PolityState, args: Args) -> Parsed:
     matter = args.optional("matter")
     text = args.text("text", required=False)
     if matter is not None and matter not in state.constitution.matters:
-        from charter.errors import ActError  # noqa: PLC0415
+        from charter.errors import ActError
 
         raise ActError(f"unknown matter '{matter}'", path=args.path("matter"))
     return Parsed(Target("matter", matter) if matter else None, details={"text": text})
@@ -247,9 +278,13 @@ def _no_check(state: PolityState, parsed: Parsed, at: datetime) -> str | None:
     return None
 
 
-def _record_only(state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime) -> tuple[PolityState, tuple[str, ...]]:
+def _record_only(
+    state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime
+) -> tuple[PolityState, tuple[str, ...]]:
     text = " ".join(str(parsed.details.get("text") or "").split())
-    return state, ((f"'{grant.power}' exercised: {text}") if text else f"'{grant.power}' exercised",)
+    return state, (
+        (f"'{grant.power}' exercised: {text}") if text else f"'{grant.power}' exercised",
+    )
 
 
 _register(PowerSpec("inspect", _parse_inspect, _no_check, _inspect))
@@ -273,13 +308,30 @@ def _amended(state: PolityState, parsed: Parsed) -> Constitution | str:
 
 def _check_amend(state: PolityState, parsed: Parsed, at: datetime) -> str | None:
     result = _amended(state, parsed)
-    return result if isinstance(result, str) else None
+    if isinstance(result, str):
+        return result
+    after = replace(state, constitution=result)
+    for tenure in after.active_tenures(at):
+        definition = result.offices.get(tenure.post) or result.bodies.get(tenure.post)
+        if definition is None:
+            continue  # the post is abolished; its holders leave it
+        if definition.seats is not None and len(after.holders(tenure.post, at)) > definition.seats:
+            return f"the amendment leaves {tenure.post} with more holders than its {definition.seats} seats"
+        if (problem := incompatibility(after, tenure.person, tenure.post, at)) is not None:
+            return f"the amendment would leave a sitting holder in breach: {problem}"
+    if not result.factions.allowed and state.factions:
+        return f"the amendment bans factions while {len(state.factions)} exist; they must dissolve first"
+    return None
 
 
-def _amend(state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime) -> tuple[PolityState, tuple[str, ...]]:
+def _amend(
+    state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime
+) -> tuple[PolityState, tuple[str, ...]]:
     result = _amended(state, parsed)
     assert not isinstance(result, str)
-    removed = (set(state.constitution.offices) | set(state.constitution.bodies)) - (set(result.offices) | set(result.bodies))
+    removed = (set(state.constitution.offices) | set(state.constitution.bodies)) - (
+        set(result.offices) | set(result.bodies)
+    )
     ending = [t for t in state.tenures if t.post in removed and t.ended is None]
     state = replace(
         state,
@@ -287,6 +339,18 @@ def _amend(state: PolityState, parsed: Parsed, grant: Grant, by: str, at: dateti
         versions=(*state.versions, result),
         tenures=tuple(t for t in state.tenures if t.post not in removed),
         past_tenures=state.past_tenures + tuple(_end(t, at, "post abolished") for t in ending),
+        motions=MappingProxyType(
+            {
+                key: motion
+                if motion.body == "members"
+                or motion.body in result.bodies
+                or motion.status not in ("tabled", "open")
+                else replace(
+                    motion, status="withdrawn", closed_at=at, effect="its body was abolished"
+                )
+                for key, motion in state.motions.items()
+            }
+        ),
     )
     edits: tuple[Edit, ...] = parsed.details["edits"]
     changes = "; ".join(edit.describe() for edit in edits)
@@ -343,7 +407,9 @@ def _self_inspection(state: PolityState, actor: str, target: Target, at: datetim
     if target.kind == "office" and target.name in offices_of(state, actor, at):
         return f"{actor} cannot inspect {state.constitution.label(target.name)}: he or she holds it"
     if target.kind == "body" and actor in seat_holders(state, target.name, at):
-        return f"{actor} cannot inspect {state.constitution.label(target.name)}: he or she sits in it"
+        return (
+            f"{actor} cannot inspect {state.constitution.label(target.name)}: he or she sits in it"
+        )
     if target.kind == "member" and target.name == actor:
         return f"{actor} cannot inspect himself or herself"
     return None

@@ -25,7 +25,9 @@ def _power_act(state: PolityState, act: Act) -> tuple[PolityState, Outcome]:
         if act.power is None:
             raise ActError("an 'exercise' act must name the custom power it claims", path="power")
     elif act.power is not None and act.power != act.kind:
-        raise ActError(f"a '{act.kind}' act claims the power '{act.kind}', not '{act.power}'", path="power")
+        raise ActError(
+            f"a '{act.kind}' act claims the power '{act.kind}', not '{act.power}'", path="power"
+        )
     args = Args(act.args)
     parsed = spec.parse(state, args)
     args.finish()
@@ -71,5 +73,3 @@ def step(state: PolityState, act: Act) -> tuple[PolityState, Outcome]:
     if not outcome.granted:
         new_state = state
     return replace(new_state, time=act.time, next_index=state.next_index + 1), outcome
-
-

@@ -63,9 +63,7 @@ def _holder_kind(constitution: Constitution, holder: str) -> HolderKind:
     return kind if kind is not None else "office"
 
 
-def _from_power(
-    constitution: Constitution, clause: str, holder: str, power: PowerGrant
-) -> Grant:
+def _from_power(constitution: Constitution, clause: str, holder: str, power: PowerGrant) -> Grant:
     return Grant(
         clause=clause,
         power=power.power,
@@ -147,7 +145,9 @@ def _collect(constitution: Constitution) -> tuple[Grant, ...]:
     for name, body in constitution.bodies.items():
         if isinstance(body.filled_by, Election | Appointment):
             grants.append(
-                _from_filling(constitution, f"bodies.{name}.filled_by", "body", name, body.filled_by)
+                _from_filling(
+                    constitution, f"bodies.{name}.filled_by", "body", name, body.filled_by
+                )
             )
         for index, power in enumerate(body.powers):
             grants.append(_from_power(constitution, f"bodies.{name}.powers[{index}]", name, power))
@@ -171,18 +171,16 @@ def _collect(constitution: Constitution) -> tuple[Grant, ...]:
                 )
             )
         for index, power in enumerate(office.powers):
-            grants.append(
-                _from_power(constitution, f"offices.{name}.powers[{index}]", name, power)
-            )
+            grants.append(_from_power(constitution, f"offices.{name}.powers[{index}]", name, power))
     if constitution.amendment is not None:
-        rule = constitution.amendment
+        amendment = constitution.amendment
         grants.append(
             Grant(
                 clause="amendment",
                 power="amend",
-                holder=rule.by,
-                holder_kind=_holder_kind(constitution, rule.by),
-                procedure=rule.procedure,
+                holder=amendment.by,
+                holder_kind=_holder_kind(constitution, amendment.by),
+                procedure=amendment.procedure,
             )
         )
     return tuple(grants)

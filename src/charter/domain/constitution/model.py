@@ -15,8 +15,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
 
-from charter.domain.document import Document
-from charter.domain.duration import Duration
 from charter.domain.constitution.types import (
     DurationField,
     FrozenMap,
@@ -27,6 +25,8 @@ from charter.domain.constitution.types import (
     Threshold,
     ThresholdField,
 )
+from charter.domain.document import Document
+from charter.domain.duration import Duration
 
 __all__ = [
     "STANDARD_POWERS",
@@ -258,7 +258,9 @@ class Constitution(_Clause):
     members: Membership = Membership()
     bodies: FrozenMap[Identifier, Body] = Field(default_factory=lambda: MappingProxyType({}))
     offices: FrozenMap[Identifier, Office] = Field(default_factory=lambda: MappingProxyType({}))
-    procedures: FrozenMap[Identifier, Procedure] = Field(default_factory=lambda: MappingProxyType({}))
+    procedures: FrozenMap[Identifier, Procedure] = Field(
+        default_factory=lambda: MappingProxyType({})
+    )
     matters: FrozenMap[Identifier, str] = Field(default_factory=lambda: MappingProxyType({}))
     custom_powers: FrozenMap[Identifier, str] = Field(default_factory=lambda: MappingProxyType({}))
     factions: Factions = Factions()

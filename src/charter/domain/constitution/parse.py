@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 from typing import Any
 
@@ -12,7 +13,7 @@ from charter.domain.constitution import model as clauses
 from charter.domain.constitution.model import Constitution
 from charter.domain.constitution.references import check_references
 from charter.domain.constitution.types import describe_value
-from charter.domain.document import Document, DocumentSyntaxError, Path, parse_document
+from charter.domain.document import Document, DocumentSyntaxError, Path, lookup, parse_document
 from charter.errors import ConstitutionError, Problem
 
 __all__ = ["constitution_from_document", "parse_constitution", "validation_problems"]
@@ -79,9 +80,13 @@ def _message(error: ErrorDetails, path: Path) -> str:
     if kind == "literal_error":
         return f"expected {ctx.get('expected', 'one of the allowed values')}, got {got}"
     if kind == "union_tag_invalid":
-        return f"expected method {ctx.get('expected_tags', '')}, got {describe_value(ctx.get('tag'))}"
+        return (
+            f"expected method {ctx.get('expected_tags', '')}, got {describe_value(ctx.get('tag'))}"
+        )
     if kind == "union_tag_not_found":
-        return f"'method' is required to say how it is filled ({ctx.get('discriminator', 'method')})"
+        return (
+            f"'method' is required to say how it is filled ({ctx.get('discriminator', 'method')})"
+        )
     if kind in _EXPECTED:
         return f"expected {_EXPECTED[kind]}, got {got}"
     if kind.startswith(("value_error", "assertion_error")) or error.get("msg", "").startswith(
@@ -104,16 +109,45 @@ def _by_line(problem: Problem) -> tuple[int, str]:
     return (problem.line or 0, problem.path)
 
 
+def _lists_of_clauses(document: Document) -> Document:
+    """Rewrite a single admission or expulsion clause as a list of one, so that clause
+    paths (`members.admission[0]`) mean the same in the document and in the grants."""
+    members = document.data.get("members")
+    if not isinstance(members, dict):
+        return document
+    single = [key for key in ("admission", "expulsion") if isinstance(members.get(key), dict)]
+    if not single:
+        return document
+    data = {**document.data, "members": dict(members)}
+    lines = dict(document.lines)
+    for key in single:
+        data["members"][key] = [members[key]]
+        prefix = ("members", key)
+        for path, line in document.lines.items():
+            if path[:2] == prefix and len(path) > 2:
+                lines[(*prefix, 0, *path[2:])] = line
+        if prefix in document.lines:
+            lines[(*prefix, 0)] = document.lines[prefix]
+    return Document(data, document.file, lines)
+
+
 def constitution_from_document(document: Document) -> Constitution:
     """Validate a parsed document; raise ConstitutionError listing every problem."""
     if not isinstance(document.data, dict):
         raise ConstitutionError(
-            [document.problem(f"a constitution must be a mapping, got {describe_value(document.data)}", ())]
+            [
+                document.problem(
+                    f"a constitution must be a mapping, got {describe_value(document.data)}", ()
+                )
+            ]
         )
+    document = _lists_of_clauses(document)
     try:
         constitution = Constitution.model_validate(document.data)
     except ValidationError as error:
-        raise ConstitutionError(sorted(validation_problems(document, error), key=_by_line)) from None
+        problems = validation_problems(document, error)
+        problems += _references_despite(document, error)
+        raise ConstitutionError(sorted(set(problems), key=_by_line)) from None
     constitution._document = document
     findings = check_references(constitution)
     if findings:
@@ -122,7 +156,54 @@ def constitution_from_document(document: Document) -> Constitution:
     return constitution
 
 
-def parse_constitution(text: str, file: str | None = None, *, format: str | None = None) -> Constitution:
+def _without(data: Any, path: Path) -> bool:
+    """Delete the innermost mapping key on `path` from `data`; False if there is none."""
+    keyed = [i for i, part in enumerate(path) if isinstance(part, str)]
+    if not keyed:
+        return False
+    cut = keyed[-1]
+    try:
+        parent = lookup(data, path[:cut])
+    except KeyError:
+        return False
+    if isinstance(parent, dict) and path[cut] in parent:
+        del parent[path[cut]]
+        return True
+    return False
+
+
+def _references_despite(document: Document, error: ValidationError) -> list[Problem]:
+    """Cross-reference problems too, so one run lists everything wrong, not one layer of it.
+
+    The clauses pydantic rejected are set aside (their keys deleted from a copy); if
+    what remains is a valid constitution, its references are checked as well. Findings
+    inside a set-aside clause are dropped: that clause is already reported.
+    """
+    data = copy.deepcopy(document.data)
+    removed: list[Path] = []
+    for _ in range(3):
+        for detail in error.errors(include_url=False):
+            path = _clean_location(data, tuple(detail["loc"]))
+            if detail["type"] != "missing" and _without(data, path):
+                removed.append(path)
+        try:
+            constitution = Constitution.model_validate(data)
+            break
+        except ValidationError as again:
+            error = again
+    else:
+        return []
+    constitution._document = Document(data, document.file, document.lines)
+    problems = []
+    for message, path in check_references(constitution):
+        if not any(path[: len(cut)] == cut for cut in removed):
+            problems.append(document.problem(message, path))
+    return problems
+
+
+def parse_constitution(
+    text: str, file: str | None = None, *, format: str | None = None
+) -> Constitution:
     """Parse and validate constitution text (YAML by default, TOML by `format` or file suffix)."""
     try:
         document = parse_document(text, file, format=format)

@@ -129,7 +129,9 @@ class _Checker:
                 )
             else:
                 self.expect(filling.by, (*path, "by"), kinds="office", known=self.offices)
-            self.names(filling.cosign, (*path, "cosign"), "office or body", self.offices | self.bodies)
+            self.names(
+                filling.cosign, (*path, "cosign"), "office or body", self.offices | self.bodies
+            )
         elif isinstance(filling, ExOfficio):
             self.names(filling.offices, (*path, "offices"), "office", self.offices)
         elif isinstance(filling, Joint):
@@ -138,7 +140,9 @@ class _Checker:
     def run(self) -> list[Finding]:
         c = self.c
         for name in sorted(self.offices & self.bodies):
-            self.add(f"'{name}' names both an office and a body; names must be unique", ("offices", name))
+            self.add(
+                f"'{name}' names both an office and a body; names must be unique", ("offices", name)
+            )
         for name in sorted((self.offices | self.bodies) & RESERVED_NAMES):
             kind = "offices" if name in self.offices else "bodies"
             self.add(f"'{name}' is a reserved word and cannot name an office or body", (kind, name))
@@ -174,7 +178,7 @@ class _Checker:
             )
             for index, power in enumerate(office.powers):
                 self.grant(power, (*path, "powers", index))
-        from charter.domain.voting import registered_methods  # noqa: PLC0415 (import cycle)
+        from charter.domain.voting import registered_methods
 
         methods = registered_methods()
         for name, procedure in c.procedures.items():
@@ -185,9 +189,17 @@ class _Checker:
                 )
         if c.amendment is not None:
             if c.amendment.by in self.offices:
-                self.add("the constitution is amended by a body or the members, not an office", ("amendment", "by"))
+                self.add(
+                    "the constitution is amended by a body or the members, not an office",
+                    ("amendment", "by"),
+                )
             else:
-                self.expect(c.amendment.by, ("amendment", "by"), kinds="body", known=self.bodies | {"members"})
+                self.expect(
+                    c.amendment.by,
+                    ("amendment", "by"),
+                    kinds="body",
+                    known=self.bodies | {"members"},
+                )
             self.procedure(c.amendment.procedure, ("amendment", "procedure"))
         self.custom_powers_granted()
         self.entrenchments()
@@ -216,7 +228,8 @@ class _Checker:
             held = [grant for grant in grants if grant.clause == rule.clause]
             if not held:
                 self.add(
-                    f"'{rule.clause}' grants no power, so it cannot be entrenched as exclusive", path
+                    f"'{rule.clause}' grants no power, so it cannot be entrenched as exclusive",
+                    path,
                 )
                 continue
             power = held[0].power

@@ -1,0 +1,135 @@
+"""The `charter` command line: check constitutions, replay scenarios.
+
+Every command prints readable text by default and data with `--json`; every
+error a user can cause ends in a located message and exit status 1, never a
+stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+import click
+
+from charter import __version__
+from charter.domain.acts import Entry
+from charter.domain.constitution import Constitution, grants_of
+from charter.errors import CharterError
+from charter.render import constitution_summary, entries_table, run_summary
+from charter.scenario import ScenarioRun, load_constitution, load_scenario, run_scenario
+
+__all__ = ["main"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _reports_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn Charter's errors into a message on stderr and exit status 1."""
+
+    @wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except CharterError as error:
+            click.echo(str(error), err=True)
+            sys.exit(1)
+
+    return run
+
+
+def _emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="charter")
+def main() -> None:
+    """Charter: constitution-as-code for self-governing organisations and their federations."""
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the summary (or the errors) as JSON.")
+def check(file: str, as_json: bool) -> None:
+    """Validate a constitution FILE (YAML or TOML) and summarise it.
+
+    Every problem is listed with file, line and path; the exit status is 1 if
+    there is any.
+    """
+    try:
+        constitution = load_constitution(file)
+    except CharterError as error:
+        if as_json:
+            problems = [problem.as_dict() for problem in getattr(error, "problems", ())]
+            _emit_json({"valid": False, "problems": problems})
+        else:
+            click.echo(str(error), err=True)
+        sys.exit(1)
+    if as_json:
+        _emit_json({"valid": True, **_constitution_data(constitution)})
+    else:
+        click.echo(constitution_summary(constitution, file))
+
+
+def _constitution_data(constitution: Constitution) -> dict[str, Any]:
+    return {
+        "id": constitution.id,
+        "name": constitution.name,
+        "bodies": sorted(constitution.bodies),
+        "offices": sorted(constitution.offices),
+        "procedures": sorted(constitution.procedures),
+        "factions_allowed": constitution.factions.allowed,
+        "entrenched": [rule.clause for rule in constitution.entrenched],
+        "grants": [
+            {"clause": grant.clause, "power": grant.power, "holder": grant.holder}
+            for grant in grants_of(constitution)
+        ],
+    }
+
+
+@main.group()
+def scenario() -> None:
+    """Replay scenarios: a founding and a dated sequence of acts."""
+
+
+def _entry_data(run: ScenarioRun, entry: Entry) -> dict[str, Any]:
+    data = entry.as_dict()
+    step = run.scenario.steps[entry.index]
+    if step.id:
+        data["id"] = step.id
+    if step.source:
+        data["source"] = step.source
+    if step.uncertain:
+        data["uncertain"] = " ".join(step.uncertain.split())
+    return data
+
+
+@scenario.command("run")
+@click.argument("path", type=click.Path(exists=True))
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print every act and its outcome as a JSON list."
+)
+@click.option("--effects/--no-effects", default=True, help="Show what each granted act changed.")
+@_reports_errors
+def scenario_run(path: str, as_json: bool, effects: bool) -> None:
+    """Replay the scenario at PATH (a scenario file, or a directory with scenario.yaml).
+
+    Prints each act with its time, actor, the power it claims, its outcome, and
+    the clause that grants it or the reason it is refused.
+    """
+    run = run_scenario(load_scenario(path))
+    if as_json:
+        _emit_json([_entry_data(run, entry) for entry in run.entries])
+        return
+    click.echo(entries_table(run, effects=effects))
+    click.echo()
+    click.echo(run_summary(run))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

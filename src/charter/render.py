@@ -1,0 +1,78 @@
+"""Plain-text views of constitutions and replays, for the terminal."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections import Counter
+
+from charter.domain.constitution import Constitution, grants_of
+from charter.scenario import ScenarioRun
+
+__all__ = ["constitution_summary", "entries_table", "run_summary"]
+
+
+def _width() -> int:
+    return max(80, min(shutil.get_terminal_size((120, 24)).columns, 160))
+
+
+def constitution_summary(constitution: Constitution, file: str) -> str:
+    """What a constitution declares, in a few lines: enough to see it was read as meant."""
+    grants = grants_of(constitution)
+    powers = Counter(grant.power for grant in grants)
+    lines = [
+        f"{file}: valid constitution (charter: {constitution.charter})",
+        f"  {constitution.name} [{constitution.id}]",
+        f"  bodies ({len(constitution.bodies)}): {', '.join(constitution.bodies) or '-'}",
+        f"  offices ({len(constitution.offices)}): {', '.join(constitution.offices) or '-'}",
+        f"  procedures ({len(constitution.procedures)}): {', '.join(constitution.procedures) or '-'}",
+        f"  grants ({len(grants)}): "
+        + ", ".join(f"{name} x{count}" for name, count in sorted(powers.items())),
+        f"  factions: {'allowed' if constitution.factions.allowed else 'banned'}",
+        f"  amendment: {'by ' + constitution.amendment.by if constitution.amendment else 'none declared'}",
+        f"  entrenched: {', '.join(rule.clause for rule in constitution.entrenched) or 'nothing'}",
+    ]
+    return "\n".join(lines)
+
+
+def entries_table(run: ScenarioRun, *, effects: bool = True) -> str:
+    """One block per act: a header line (index, date, actor, act, power, outcome) and its basis."""
+    width = _width()
+    wrap = textwrap.TextWrapper(width=width, initial_indent="      ", subsequent_indent="      ")
+    lines = [f"{run.scenario.title}", "=" * min(width, len(run.scenario.title))]
+    for entry in run.entries:
+        act, outcome = entry.act, entry.outcome
+        mark = "GRANTED" if outcome.granted else "REFUSED"
+        lines.append(
+            f"{entry.index:>3}  {act.time.date().isoformat()}  {act.actor:<15} {act.kind:<16}"
+            f" {act.claimed_power:<16} {mark}"
+        )
+        label = "clause" if outcome.granted else "reason"
+        lines.extend(wrap.wrap(f"{label}: {' '.join(outcome.basis.split())}"))
+        if effects:
+            for effect in outcome.effects:
+                lines.extend(wrap.wrap(f"-> {' '.join(effect.split())}"))
+    return "\n".join(lines)
+
+
+def run_summary(run: ScenarioRun) -> str:
+    """Totals, refusals by actor, and who holds which office at the end."""
+    entries = run.entries
+    state = run.polity.state
+    granted = sum(1 for entry in entries if entry.outcome.granted)
+    refused = len(entries) - granted
+    lines = [f"{len(entries)} acts: {granted} granted, {refused} refused."]
+    refusals = Counter(entry.act.actor for entry in entries if not entry.outcome.granted)
+    if refusals:
+        lines.append(
+            "Refused attempts by actor: " + ", ".join(f"{a} {n}" for a, n in refusals.most_common())
+        )
+    lines.append(f"Constitution version at the end: {state.version}.")
+    lines.append("Offices at the end:")
+    constitution = state.constitution
+    for office in constitution.offices:
+        holders = state.holders(office)
+        lines.append(
+            f"  {constitution.offices[office].name}: {', '.join(holders) if holders else 'vacant'}"
+        )
+    return "\n".join(lines)
