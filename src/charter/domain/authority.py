@@ -156,7 +156,7 @@ def _held_grants(
         if capacity is not None and grant.holder != capacity:
             continue
         if (grant.holder_kind == "office" and grant.holder in offices) or (
-            grant.holder_kind == "members" and actor in state.members
+            grant.personal and actor in state.members
         ):
             usable.append(grant)
     return usable
@@ -238,7 +238,7 @@ def authorize(
     if not candidates:
         return Decision(None, f"no clause of the constitution grants '{power}'")
     if body is not None:
-        usable = [grant for grant in candidates if grant.holder == body]
+        usable = [grant for grant in candidates if grant.holder == body and not grant.personal]
         if not usable:
             return Decision(None, f"{c.label(body)} holds no power '{power}'{over}")
     else:
@@ -285,12 +285,15 @@ def _no_power_reason(
     by_bodies = [
         grant
         for grant in candidates
-        if grant.holder_kind == "body" and reaches(state, grant, target, at)
+        if grant.holder_kind != "office"
+        and not grant.personal
+        and reaches(state, grant, target, at)
     ]
     if by_bodies:
         grant = by_bodies[0]
-        return (
-            f"{actor} holds no office with power '{power}'{over}; it belongs to"
-            f" {c.label(grant.holder)}, exercised by its carried motion ({grant.clause})"
-        )
+        if grant.holder == "members":
+            owner = "the members together, exercised by a carried motion of their general meeting"
+        else:
+            owner = f"{c.label(grant.holder)}, exercised by its carried motion"
+        return f"{actor} holds no office with power '{power}'{over}; it belongs to {owner} ({grant.clause})"
     return f"{actor} holds no office with power '{power}'{over}"

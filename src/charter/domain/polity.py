@@ -11,6 +11,7 @@ from charter.domain.acts import Act, Entry, Outcome, step
 from charter.domain.acts.model import as_utc
 from charter.domain.authority import incompatibility
 from charter.domain.constitution import Constitution
+from charter.domain.constitution.model import ExOfficio, Joint
 from charter.domain.state import PolityState, PostKind, Tenure
 from charter.errors import ActError
 
@@ -44,6 +45,11 @@ def found(constitution: Constitution, founding: Founding) -> PolityState:
         definition = constitution.offices.get(post) or constitution.bodies.get(post)
         if definition is None:
             raise ActError(f"unknown office or body '{post}'", path=path)
+        if isinstance(getattr(definition, "filled_by", None), ExOfficio | Joint):
+            raise ActError(
+                f"{post} is filled ex officio or as a joint sitting; list the holders of its offices or bodies instead",
+                path=path,
+            )
         seats = definition.seats
         if seats is not None and len(people) > seats:
             raise ActError(f"{len(people)} holders for {seats} seats", path=path)

@@ -43,6 +43,9 @@ class Grant:
     procedure: str | None = None
     threshold: Threshold | None = None
     nominated_by: str | None = None
+    personal: bool = False
+    """True for `members.powers`: each member holds it. Other grants to `members` belong
+    to the members together, exercised by a carried motion of their general meeting."""
 
     def reaches(self, kind: Literal["office", "body", "member", "matter"], target: str) -> bool:
         """Whether the grant's scope covers `target` (a missing scope covers everything)."""
@@ -74,6 +77,7 @@ def _from_power(constitution: Constitution, clause: str, holder: str, power: Pow
         cosign=power.cosign,
         reserved=power.reserved,
         procedure=power.procedure,
+        personal=holder == "members",
     )
 
 
