@@ -88,33 +88,21 @@ class ScenarioRun:
         return self.polity.record
 
 
-def _read(path: Path) -> Document:
+def _read(path: Path, failure: type[ConstitutionError | ScenarioError]) -> Document:
+    """Parse a file, or raise `failure` saying why it cannot be read or parsed."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
-        raise ScenarioError(
-            [Problem(f"cannot read file: {error.strerror}", "", str(path))]
-        ) from None
+        raise failure([Problem(f"cannot read file: {error.strerror}", "", str(path))]) from None
     try:
         return parse_document(text, str(path))
     except DocumentSyntaxError as error:
-        raise ScenarioError([error.problem]) from None
+        raise failure([error.problem]) from None
 
 
 def load_constitution(path: str | Path) -> Constitution:
     """Read and validate a constitution file (YAML, or TOML by its .toml suffix)."""
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConstitutionError(
-            [Problem(f"cannot read file: {error.strerror}", "", str(file))]
-        ) from None
-    try:
-        document = parse_document(text, str(file))
-    except DocumentSyntaxError as error:
-        raise ConstitutionError([error.problem]) from None
-    return constitution_from_document(document)
+    return constitution_from_document(_read(Path(path), ConstitutionError))
 
 
 def _moment(value: Any) -> datetime | None:
@@ -275,7 +263,7 @@ def load_scenario(path: str | Path) -> Scenario:
     file = Path(path)
     if file.is_dir():
         file = file / "scenario.yaml"
-    document = _read(file)
+    document = _read(file, ScenarioError)
     data = document.data
     if not isinstance(data, Mapping):
         raise ScenarioError([document.problem("a scenario must be a mapping", ())])

@@ -24,6 +24,9 @@ def _power_act(state: PolityState, act: Act) -> tuple[PolityState, Outcome]:
     if act.kind == "exercise":
         if act.power is None:
             raise ActError("an 'exercise' act must name the custom power it claims", path="power")
+        if act.power not in state.constitution.custom_powers:
+            known = ", ".join(state.constitution.custom_powers) or "none are declared"
+            raise ActError(f"unknown custom power '{act.power}' ({known})", path="power")
     elif act.power is not None and act.power != act.kind:
         raise ActError(
             f"a '{act.kind}' act claims the power '{act.kind}', not '{act.power}'", path="power"
