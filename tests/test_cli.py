@@ -61,7 +61,7 @@ def test_check_json_reports_problems_as_data(tmp_path):
     result = CliRunner().invoke(main, ["check", str(bad), "--json"])
     assert result.exit_code == 1
     data = json.loads(result.output)
-    assert data["valid"] is False
+    assert data["error"] == "invalid constitution (2 problems)"
     problems = {(p["line"], p["path"]) for p in data["problems"]}
     assert (7, "bodies.b.seats") in problems
 
@@ -103,6 +103,15 @@ def test_malformed_scenario_step_is_located_without_a_traceback(tmp_path):
         in result.stderr
     )
     assert "Traceback" not in result.output + result.stderr
+
+
+def test_scenario_errors_are_json_when_json_is_asked_for(tmp_path):
+    (tmp_path / "scenario.yaml").write_text("charter-scenario: 1\nconstitution: nowhere.yaml\n")
+    result = CliRunner().invoke(main, ["scenario", "run", str(tmp_path), "--json"])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["problems"][0]["message"].startswith("cannot read file")
+    assert data["problems"][0]["file"].endswith("nowhere.yaml")
 
 
 def test_unreadable_scenario_file_is_an_error(tmp_path):

@@ -18,7 +18,7 @@ import click
 from charter import __version__
 from charter.domain.acts import Entry
 from charter.domain.constitution import Constitution, grants_of
-from charter.errors import CharterError
+from charter.errors import ActError, CharterError, Problem
 from charter.render import constitution_summary, entries_table, run_summary
 from charter.scenario import ScenarioRun, load_constitution, load_scenario, run_scenario
 
@@ -28,15 +28,28 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def _problems(error: CharterError) -> list[dict[str, object]]:
+    problems = getattr(error, "problems", None)
+    if problems is None:
+        problem = error.problem() if isinstance(error, ActError) else Problem(str(error))
+        problems = [problem]
+    return [problem.as_dict() for problem in problems]
+
+
 def _reports_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn Charter's errors into a message on stderr and exit status 1."""
+    """Turn Charter's errors into exit status 1 and a message: on stderr, or as JSON
+    on stdout (`{"error": ..., "problems": [...]}`) when the command was asked for JSON."""
 
     @wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
         except CharterError as error:
-            click.echo(str(error), err=True)
+            if kwargs.get("as_json"):
+                headline = str(error).splitlines()[0].rstrip(":")
+                _emit_json({"error": headline, "problems": _problems(error)})
+            else:
+                click.echo(str(error), err=True)
             sys.exit(1)
 
     return run
@@ -55,21 +68,14 @@ def main() -> None:
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary (or the errors) as JSON.")
+@_reports_errors
 def check(file: str, as_json: bool) -> None:
     """Validate a constitution FILE (YAML or TOML) and summarise it.
 
     Every problem is listed with file, line and path; the exit status is 1 if
     there is any.
     """
-    try:
-        constitution = load_constitution(file)
-    except CharterError as error:
-        if as_json:
-            problems = [problem.as_dict() for problem in getattr(error, "problems", ())]
-            _emit_json({"valid": False, "problems": problems})
-        else:
-            click.echo(str(error), err=True)
-        sys.exit(1)
+    constitution = load_constitution(file)
     if as_json:
         _emit_json({"valid": True, **_constitution_data(constitution)})
     else:
