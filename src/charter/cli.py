@@ -16,10 +16,11 @@ from typing import Any, ParamSpec, TypeVar
 import click
 
 from charter import __version__
+from charter.compare import compare_runs
 from charter.domain.acts import Entry
 from charter.domain.constitution import Constitution, grants_of
 from charter.errors import ActError, CharterError, Problem
-from charter.render import constitution_summary, entries_table, run_summary
+from charter.render import comparison_report, constitution_summary, entries_table, run_summary
 from charter.scenario import ScenarioRun, load_constitution, load_scenario, run_scenario
 
 __all__ = ["main"]
@@ -135,6 +136,31 @@ def scenario_run(path: str, as_json: bool, effects: bool) -> None:
     click.echo(entries_table(run, effects=effects))
     click.echo()
     click.echo(run_summary(run))
+
+
+@scenario.command("compare")
+@click.argument("variant", type=click.Path(exists=True))
+@click.argument("base", type=click.Path(exists=True), required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+@_reports_errors
+def scenario_compare(variant: str, base: str | None, as_json: bool) -> None:
+    """Replay VARIANT and BASE and show every act whose outcome differs.
+
+    BASE defaults to the scenario VARIANT declares itself a variant of, so
+    `charter scenario compare examples/rcp-1923/counterfactual.yaml` shows what
+    the counterfactual amendment would have changed.
+    """
+    variant_scenario = load_scenario(variant)
+    base_path = base or variant_scenario.variant_of
+    if base_path is None:
+        raise click.UsageError(f"{variant} is not a variant of another scenario; give BASE")
+    comparison = compare_runs(
+        run_scenario(load_scenario(base_path)), run_scenario(variant_scenario)
+    )
+    if as_json:
+        _emit_json(comparison.as_dict())
+    else:
+        click.echo(comparison_report(comparison))
 
 
 if __name__ == "__main__":  # pragma: no cover

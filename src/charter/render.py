@@ -6,10 +6,12 @@ import shutil
 import textwrap
 from collections import Counter
 
+from charter.compare import Comparison
+from charter.domain.acts import Entry
 from charter.domain.constitution import Constitution, grants_of
 from charter.scenario import ScenarioRun
 
-__all__ = ["constitution_summary", "entries_table", "run_summary"]
+__all__ = ["comparison_report", "constitution_summary", "entries_table", "run_summary"]
 
 
 def _width() -> int:
@@ -75,4 +77,52 @@ def run_summary(run: ScenarioRun) -> str:
         lines.append(
             f"  {constitution.offices[office].name}: {', '.join(holders) if holders else 'vacant'}"
         )
+    return "\n".join(lines)
+
+
+def _line(entry: Entry) -> str:
+    act = entry.act
+    return f"{act.time.date().isoformat()}  {act.actor} {act.kind} {entry.outcome.verdict.upper()}"
+
+
+def _why(entry: Entry) -> str:
+    return " ".join(entry.outcome.basis.split())
+
+
+def comparison_report(comparison: Comparison) -> str:
+    """The differences between two replays, as a person would want to read them."""
+    base, variant = comparison.base.scenario, comparison.variant.scenario
+    width = _width()
+    wrap = textwrap.TextWrapper(width=width, initial_indent="      ", subsequent_indent="      ")
+    lines = [f"Base:    {base.title}", f"Variant: {variant.title}", ""]
+    if comparison.only_in_variant:
+        lines.append("Only in the variant:")
+        for entry in comparison.only_in_variant:
+            lines.append(f"  {_line(entry)}")
+            lines.extend(wrap.wrap(_why(entry)))
+            lines.extend(
+                wrap.wrap("-> " + "; ".join(entry.outcome.effects)) if entry.outcome.effects else []
+            )
+    if comparison.only_in_base:
+        lines.append("Only in the base:")
+        for entry in comparison.only_in_base:
+            lines.append(f"  {_line(entry)}")
+    lines.append(
+        "Acts whose outcome changed:" if comparison.changed else "No act changed its outcome."
+    )
+    for change in comparison.changed:
+        label = change.step.id or f"step {change.after.index}"
+        lines.append(f"  {label}: {_line(change.after)}")
+        lines.extend(wrap.wrap(f"was {change.before.outcome.verdict}: {_why(change.before)}"))
+        lines.extend(wrap.wrap(f"now {change.after.outcome.verdict}: {_why(change.after)}"))
+    constitution = comparison.variant.polity.constitution
+    if comparison.holders:
+        lines.append("Holders at the end:")
+        for post, (before, after) in comparison.holders.items():
+            label = constitution.label(post)
+            lines.append(
+                f"  {label}: {', '.join(before) or 'vacant'}  ->  {', '.join(after) or 'vacant'}"
+            )
+    versions = (comparison.base.polity.state.version, comparison.variant.polity.state.version)
+    lines.append(f"Constitution version at the end: {versions[0]} -> {versions[1]}")
     return "\n".join(lines)

@@ -74,6 +74,7 @@ class Scenario:
     file: str
     sources: tuple[str, ...] = ()
     description: str = ""
+    variant_of: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,8 +273,10 @@ def load_scenario(path: str | Path) -> Scenario:
             [document.problem("expected 'charter-scenario: 1'", ("charter-scenario",))]
         )
     problems: list[Problem] = []
+    variant_of = None
     if "variant_of" in data:
-        base = load_scenario(file.parent / str(data["variant_of"]))
+        variant_of = str(file.parent / str(data["variant_of"]))
+        base = load_scenario(variant_of)
         steps = _apply_changes(list(base.steps), document, data.get("changes", []), problems)
         constitution, founding = base.constitution, base.founding
         if "constitution" in data:
@@ -298,6 +301,7 @@ def load_scenario(path: str | Path) -> Scenario:
         file=str(file),
         sources=tuple(str(source) for source in sources) if isinstance(sources, list) else (),
         description=str(data.get("description", "")),
+        variant_of=variant_of,
     )
 
 

@@ -10,6 +10,7 @@ shift an entrenched clause's position in a list.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -35,7 +36,14 @@ class Edit:
         where = format_path(self.path)
         if self.operation == "remove":
             return f"remove {where}"
-        return f"{self.operation} {where}"
+        value = json.dumps(self.value, ensure_ascii=False, default=str)
+        if len(value) > 80:
+            value = value[:77] + "..."
+        return (
+            f"{self.operation} {where} = {value}"
+            if self.operation == "set"
+            else f"append {value} to {where}"
+        )
 
 
 def read_edits(changes: Sequence[Any], prefix: str) -> tuple[Edit, ...]:
