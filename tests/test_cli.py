@@ -131,3 +131,16 @@ def test_installed_entry_point_runs_as_a_real_process():
     )
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)[0]["actor"] == "kamenev"
+
+
+def test_check_grants_lists_who_may_do_what_within_which_limits():
+    result = CliRunner().invoke(
+        main, ["check", str(ROOT / "examples" / "coop" / "constitution.toml"), "--grants"]
+    )
+    assert result.exit_code == 0
+    assert "offices.treasurer.powers[0]" in result.output
+    assert (
+        "treasurer may spend: matters: finance; except maintenance; at most 3 per 1 month; co-signed by chair"
+        in result.output
+    )
+    assert "members (each member) may propose-motion" in result.output

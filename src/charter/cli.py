@@ -20,7 +20,13 @@ from charter.compare import compare_runs
 from charter.domain.acts import Entry
 from charter.domain.constitution import Constitution, grants_of
 from charter.errors import ActError, CharterError, Problem
-from charter.render import comparison_report, constitution_summary, entries_table, run_summary
+from charter.render import (
+    comparison_report,
+    constitution_summary,
+    entries_table,
+    grants_table,
+    run_summary,
+)
 from charter.scenario import ScenarioRun, load_constitution, load_scenario, run_scenario
 
 __all__ = ["main"]
@@ -69,8 +75,11 @@ def main() -> None:
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary (or the errors) as JSON.")
+@click.option(
+    "--grants", is_flag=True, help="Also list every power granted: clause, holder, limits."
+)
 @_reports_errors
-def check(file: str, as_json: bool) -> None:
+def check(file: str, as_json: bool, grants: bool) -> None:
     """Validate a constitution FILE (YAML or TOML) and summarise it.
 
     Every problem is listed with file, line and path; the exit status is 1 if
@@ -81,6 +90,9 @@ def check(file: str, as_json: bool) -> None:
         _emit_json({"valid": True, **_constitution_data(constitution)})
     else:
         click.echo(constitution_summary(constitution, file))
+        if grants:
+            click.echo("Grants:")
+            click.echo(grants_table(constitution))
 
 
 def _constitution_data(constitution: Constitution) -> dict[str, Any]:

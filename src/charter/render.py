@@ -8,10 +8,16 @@ from collections import Counter
 
 from charter.compare import Comparison
 from charter.domain.acts import Entry
-from charter.domain.constitution import Constitution, grants_of
+from charter.domain.constitution import Constitution, Grant, grants_of
 from charter.scenario import ScenarioRun
 
-__all__ = ["comparison_report", "constitution_summary", "entries_table", "run_summary"]
+__all__ = [
+    "comparison_report",
+    "constitution_summary",
+    "entries_table",
+    "grants_table",
+    "run_summary",
+]
 
 
 def _width() -> int:
@@ -125,4 +131,39 @@ def comparison_report(comparison: Comparison) -> str:
             )
     versions = (comparison.base.polity.state.version, comparison.variant.polity.state.version)
     lines.append(f"Constitution version at the end: {versions[0]} -> {versions[1]}")
+    return "\n".join(lines)
+
+
+def _limits(grant: Grant) -> str:
+    parts: list[str] = []
+    scope = grant.scope
+    if scope is not None:
+        for field in ("offices", "bodies", "matters"):
+            names = getattr(scope, field)
+            if names:
+                parts.append(f"{field}: {names if names == 'all' else ', '.join(names)}")
+        if scope.members:
+            parts.append("members")
+    if grant.reserved:
+        parts.append("except " + ", ".join(grant.reserved))
+    if grant.quota is not None:
+        parts.append(f"at most {grant.quota.max} per {grant.quota.per.describe()}")
+    if grant.cosign:
+        parts.append("co-signed by " + ", ".join(grant.cosign))
+    if grant.nominated_by:
+        parts.append(f"nominated by {grant.nominated_by}")
+    if grant.procedure:
+        parts.append(f"by procedure {grant.procedure}")
+    if grant.threshold is not None:
+        parts.append(f"threshold {grant.threshold}")
+    return "; ".join(parts) or "unrestricted"
+
+
+def grants_table(constitution: Constitution) -> str:
+    """Who may do what, under which clause, within which limits."""
+    lines = []
+    for grant in grants_of(constitution):
+        holder = grant.holder + (" (each member)" if grant.personal else "")
+        lines.append(f"  {grant.clause}")
+        lines.append(f"      {holder} may {grant.power}: {_limits(grant)}")
     return "\n".join(lines)
