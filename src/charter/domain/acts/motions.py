@@ -297,6 +297,19 @@ def _counted(
     return count, seats
 
 
+def _stored_action(
+    state: PolityState, motion: Motion
+) -> tuple[tuple[PowerSpec, Parsed, str] | None, str]:
+    """The motion's action read against today's constitution, or why it no longer reads:
+    an amendment may have abolished what it names since it was tabled."""
+    if motion.action is None:
+        return None, ""
+    try:
+        return _action(state, Args({"action": motion.action})), ""
+    except ActError as error:
+        return None, f"{error.path.removeprefix('args.')}: {error.message} (since amended)"
+
+
 def _declare(state: PolityState, act: Act) -> Step:
     args = Args(act.args)
     motion = _motion(state, args)
@@ -312,7 +325,7 @@ def _declare(state: PolityState, act: Act) -> Step:
     if clause is None:
         return state, Outcome.refuse(reason)
     procedure = _procedure(state, motion)
-    action = _action(state, Args({"action": motion.action})) if motion.action is not None else None
+    action, stale = _stored_action(state, motion)
     threshold = procedure.threshold
     if action is not None:
         spec, parsed, power = action
@@ -336,6 +349,9 @@ def _declare(state: PolityState, act: Act) -> Step:
     effects = [f"'{motion.id}' {result.explanation}"]
     new_state = state
     effect = ""
+    if result.carried and stale:
+        effect = f"its action was refused: {stale}"
+        effects.append(effect)
     if result.carried and action is not None:
         spec, parsed, power = action
         applied, why, action_effects = exercise(

@@ -270,6 +270,14 @@ class Constitution(_Clause):
     _document: Document = PrivateAttr(default_factory=lambda: Document(None))
     _grants: Any = PrivateAttr(default=None)
 
+    def __eq__(self, other: object) -> bool:
+        """Equal when every clause is equal; caches and source positions do not count."""
+        if not isinstance(other, Constitution):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in type(self).model_fields)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking mappings inside; never hashed
+
     @property
     def document(self) -> Document:
         """The parsed source this constitution was validated from (for amendments and lines)."""
