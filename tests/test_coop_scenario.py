@@ -43,10 +43,17 @@ EXPECTED = {
     ),
     "vote-twice": ("refused", "fay has already voted on 'quota-five'"),
     "amend-quota-result": ("granted", "offices.chair.powers[0]"),
-    "chair-after-term": ("granted", "bodies.board: any seat holder"),
-    "agenda-after-term": (
+    "appoint-after-term": (
         "refused",
         "ana's term as Chair ended on 2027-01-10 (offices.chair.term)",
+    ),
+    "board-motion": (
+        "granted",
+        "bodies.board: any seat holder may use 'propose-motion' (no clause grants it there)",
+    ),
+    "agenda-while-chair-vacant": (
+        "granted",
+        "bodies.board: any seat holder may use 'set-agenda' (nobody now holds offices.chair.powers[0]",
     ),
 }
 

@@ -240,7 +240,7 @@ def authorize(
     if body is not None:
         usable = [grant for grant in candidates if grant.holder == body and not grant.personal]
         if not usable:
-            return Decision(None, f"{c.label(body)} holds no power '{power}'{over}")
+            return Decision(None, f"{_holds(c.label(body))} no power '{power}'{over}")
     else:
         usable = _held_grants(state, candidates, actor, at, capacity)
         if not usable:
@@ -258,8 +258,13 @@ def authorize(
     if best[0] == 1 and body is None:
         return Decision(None, f"{actor} holds no office with power '{power}'{over} ({best[1]})")
     if best[0] == 1:
-        return Decision(None, f"{c.label(body or '')} holds no power '{power}'{over} ({best[1]})")
+        return Decision(None, f"{_holds(c.label(body or ''))} no power '{power}'{over} ({best[1]})")
     return Decision(None, best[1])
+
+
+def _holds(subject: str) -> str:
+    """'The board holds', but 'the members hold'."""
+    return f"{subject} hold" if subject == "the members" else f"{subject} holds"
 
 
 def _no_power_reason(

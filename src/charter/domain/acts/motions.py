@@ -20,7 +20,7 @@ from charter.domain.acts.args import Args
 from charter.domain.acts.model import Act, Outcome
 from charter.domain.acts.powers import POWER_ACTS, Parsed, PowerSpec, exercise
 from charter.domain.authority import Target, authorize, reaches, seat_count, seat_holders
-from charter.domain.constitution import grants_of
+from charter.domain.constitution import Grant, grants_of
 from charter.domain.constitution.model import Procedure
 from charter.domain.state import Motion, MotionStatus, PolityState
 from charter.domain.voting import Count, count_decision, recorded_decision
@@ -48,10 +48,16 @@ def _agenda_right(state: PolityState, act: Act, power: str, body: str) -> tuple[
     c = state.constitution
     target = Target("body", body)
     claimed = [g for g in grants_of(c) if g.power == power and reaches(state, g, target, act.time)]
-    if not claimed:
+    held = [g for g in claimed if _someone_holds(state, g, act.time)]
+    if not held:
         if act.actor in seat_holders(state, body, act.time):
             where = "members" if body == "members" else f"bodies.{body}"
-            return f"{where}: any seat holder may use '{power}' (no clause grants it there)", ""
+            if claimed:
+                vacant = ", ".join(g.clause for g in claimed)
+                why = f"nobody now holds {vacant}, so the seat holders act in its stead"
+            else:
+                why = "no clause grants it there"
+            return f"{where}: any seat holder may use '{power}' ({why})", ""
         return None, f"{act.actor} holds no seat in {c.label(body)} and no power '{power}' there"
     decision = authorize(
         state,
@@ -65,6 +71,17 @@ def _agenda_right(state: PolityState, act: Act, power: str, body: str) -> tuple[
     if decision.grant is None:
         return None, decision.reason
     return decision.grant.clause, ""
+
+
+def _someone_holds(state: PolityState, grant: Grant, at: datetime) -> bool:
+    """Whether any person can use `grant` now: an office with a holder, or a member's own power.
+
+    Agenda powers left with nobody to use them (a vacant chair) fall back to the
+    seat holders, so that a body can always meet to fill the vacancy.
+    """
+    if grant.holder_kind == "office":
+        return bool(state.holders(grant.holder, at))
+    return grant.personal and bool(state.members)
 
 
 def _motion(state: PolityState, args: Args) -> Motion:

@@ -74,7 +74,9 @@ def _message(error: ErrorDetails, path: Path) -> str:
         return "is required but missing"
     if kind == "extra_forbidden":
         name = str(path[-1]) if path else "?"
-        close = difflib.get_close_matches(name, sorted(_FIELDS), n=1)
+        close = difflib.get_close_matches(name, sorted(_FIELDS - {name}), n=1)
+        if name in _FIELDS:
+            return f"'{name}' is not a field of this clause"
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         return f"unknown field '{name}'{hint}"
     if kind == "literal_error":
