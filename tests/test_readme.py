@@ -30,10 +30,10 @@ def test_python_example_runs(capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
     (example,) = blocks("python")
     exec(compile(example, "README.md", "exec"), {})
-    assert (
-        "stalin holds no office with power 'appoint' over 'regional-secretary'"
-        in capsys.readouterr().out
-    )
+    out = capsys.readouterr().out
+    assert "stalin holds no office with power 'appoint' over 'regional-secretary'" in out
+    assert "24 acts, 4 refused" in out
+    assert "('stalin',)" in out
 
 
 def cli_lines() -> list[str]:
