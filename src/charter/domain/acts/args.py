@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -102,6 +103,15 @@ class Args:
             raise ActError(_unknown("body", value, state.constitution.bodies), path=self.path(name))
         return value
 
+    def matter(self, state: PolityState) -> str | None:
+        """An optional `matter`, which must be one the constitution declares."""
+        name = self.optional("matter")
+        if name is not None and name not in state.constitution.matters:
+            raise ActError(
+                _unknown("matter", name, state.constitution.matters), path=self.path("matter")
+            )
+        return name
+
     def finish(self, *, allowed: tuple[str, ...] = ()) -> None:
         """Refuse arguments nobody asked for: they are usually typos."""
         extra = sorted(set(self.values) - self.read - set(allowed))
@@ -110,8 +120,6 @@ class Args:
 
 
 def _unknown(kind: str, name: str, known: Mapping[str, Any]) -> str:
-    import difflib
-
     close = difflib.get_close_matches(name, sorted(known), n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     return f"unknown {kind} '{name}'{hint}"

@@ -128,9 +128,7 @@ def _table(state: PolityState, act: Act) -> Step:
     if name in state.motions:
         raise ActError(f"motion '{name}' already exists", path=args.path("motion"))
     text = args.text("text")
-    matter = args.optional("matter")
-    if matter is not None and matter not in state.constitution.matters:
-        raise ActError(f"unknown matter '{matter}'", path=args.path("matter"))
+    matter = args.matter(state)
     action = _action(state, args)
     args.finish()
     clause, reason = _agenda_right(state, act, "propose-motion", body)

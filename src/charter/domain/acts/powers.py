@@ -245,13 +245,6 @@ def _parse_inspect(state: PolityState, args: Args) -> Parsed:
     return Parsed(Target(kind, post), post=post, details={"report": report})
 
 
-def _inspect_check(state: PolityState, parsed: Parsed) -> Extra:
-    def check(grant: Grant) -> str | None:
-        return None
-
-    return check
-
-
 def _inspect(
     state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime
 ) -> tuple[PolityState, tuple[str, ...]]:
@@ -265,12 +258,8 @@ def _inspect(
 
 
 def _parse_custom(state: PolityState, args: Args) -> Parsed:
-    matter = args.optional("matter")
+    matter = args.matter(state)
     text = args.text("text", required=False)
-    if matter is not None and matter not in state.constitution.matters:
-        from charter.errors import ActError
-
-        raise ActError(f"unknown matter '{matter}'", path=args.path("matter"))
     return Parsed(Target("matter", matter) if matter else None, details={"text": text})
 
 

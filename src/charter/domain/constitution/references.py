@@ -178,6 +178,7 @@ class _Checker:
             )
             for index, power in enumerate(office.powers):
                 self.grant(power, (*path, "powers", index))
+        # imported here: voting needs constitution.types, which loads this package
         from charter.domain.voting import registered_methods
 
         methods = registered_methods()
