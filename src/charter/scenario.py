@@ -25,6 +25,10 @@ from charter.errors import ActError, ConstitutionError, Problem, ScenarioError
 
 __all__ = ["Scenario", "ScenarioRun", "Step", "load_constitution", "load_scenario", "run_scenario"]
 
+_COMMON_FIELDS = frozenset({"charter-scenario", "title", "description", "sources", "constitution"})
+SCENARIO_FIELDS = _COMMON_FIELDS | {"founding", "steps"}
+VARIANT_FIELDS = _COMMON_FIELDS | {"variant_of", "changes"}
+FOUNDING_FIELDS = frozenset({"time", "members", "posts"})
 _STEP_FIELDS = frozenset(
     {
         "id",
@@ -130,6 +134,18 @@ def _names(
     return tuple(value)
 
 
+def _unknown_fields(
+    document: Document,
+    data: Mapping[str, Any],
+    allowed: frozenset[str],
+    path: tuple[str | int, ...],
+) -> list[Problem]:
+    return [
+        document.problem(f"unknown field '{key}'", (*path, key))
+        for key in sorted(set(data) - allowed)
+    ]
+
+
 def _step(
     document: Document, raw: Any, path: tuple[str | int, ...], problems: list[Problem]
 ) -> Step | None:
@@ -139,8 +155,7 @@ def _step(
         )
         return None
     count = len(problems)
-    for key in sorted(set(raw) - _STEP_FIELDS):
-        problems.append(document.problem(f"unknown field '{key}'", (*path, key)))
+    problems.extend(_unknown_fields(document, raw, _STEP_FIELDS, path))
     time = _moment(raw.get("time"))
     if time is None:
         problems.append(
@@ -201,6 +216,7 @@ def _founding(document: Document, raw: Any, problems: list[Problem]) -> Founding
             document.problem(f"expected a mapping, got {describe_value(raw)}", ("founding",))
         )
         return Founding()
+    problems.extend(_unknown_fields(document, raw, FOUNDING_FIELDS, ("founding",)))
     time = _moment(raw.get("time"))
     if time is None:
         problems.append(document.problem("expected a date or time", ("founding", "time")))
@@ -229,6 +245,11 @@ def _apply_changes(
         if not isinstance(change, Mapping):
             problems.append(document.problem("expected a mapping", path))
             continue
+        problems.extend(
+            _unknown_fields(
+                document, change, frozenset({"replace", "insert_after", "remove", "steps"}), path
+            )
+        )
         keys = [key for key in ("replace", "insert_after", "remove") if key in change]
         if len(keys) != 1:
             problems.append(
@@ -273,6 +294,8 @@ def load_scenario(path: str | Path) -> Scenario:
             [document.problem("expected 'charter-scenario: 1'", ("charter-scenario",))]
         )
     problems: list[Problem] = []
+    allowed = VARIANT_FIELDS if "variant_of" in data else SCENARIO_FIELDS
+    problems.extend(_unknown_fields(document, data, allowed, ()))
     variant_of = None
     if "variant_of" in data:
         variant_of = str(file.parent / str(data["variant_of"]))
