@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Any
 import pytest
 
 from charter import Act, Constitution, Founding, Polity, load_constitution, load_scenario
+from charter.domain.constitution import constitution_from_document
+from charter.domain.document import Document
 from charter.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,6 +22,12 @@ COOP = EXAMPLES / "coop" / "constitution.toml"
 
 COOP_MEMBERS = ("ana", "ben", "cai", "dee", "eve", "fay", "gus", "hal")
 COOP_START = datetime(2026, 1, 10, tzinfo=UTC)
+COOP_POSTS = {
+    "board": ("ana", "ben", "cai", "dee", "eve"),
+    "chair": ("ana",),
+    "treasurer": ("ben",),
+    "auditor": ("fay",),
+}
 
 
 def day(year: int, month: int, day_: int) -> datetime:
@@ -47,18 +56,21 @@ def coop_constitution() -> Constitution:
     return load_constitution(COOP)
 
 
+def cooperative_founding() -> Founding:
+    """Board of five, ana chairs, ben is treasurer, fay audits (a plain function for @given tests)."""
+    return Founding(time=COOP_START, members=COOP_MEMBERS, posts=COOP_POSTS)
+
+
+def coop_variant(edit: Callable[[dict[str, Any]], None]) -> Constitution:
+    """The cooperative's constitution with `edit` applied to its document before validation."""
+    data = tomllib.loads(COOP.read_text(encoding="utf-8"))
+    edit(data)
+    return constitution_from_document(Document(data, str(COOP)))
+
+
 @pytest.fixture
 def coop_founding() -> Founding:
-    return Founding(
-        time=COOP_START,
-        members=COOP_MEMBERS,
-        posts={
-            "board": ("ana", "ben", "cai", "dee", "eve"),
-            "chair": ("ana",),
-            "treasurer": ("ben",),
-            "auditor": ("fay",),
-        },
-    )
+    return cooperative_founding()
 
 
 @pytest.fixture

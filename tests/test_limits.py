@@ -6,8 +6,6 @@ stops it, in words that name the clause or the problem.
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -15,27 +13,10 @@ from typing import Any
 import pytest
 
 from charter import Act, Constitution, Entry, Founding, Polity
-from charter.domain.constitution import constitution_from_document
-from charter.domain.document import Document
 from charter.domain.invariants import violations
-from conftest import COOP, COOP_MEMBERS, COOP_START, day
-
-COOP_POSTS = {
-    "board": ("ana", "ben", "cai", "dee", "eve"),
-    "chair": ("ana",),
-    "treasurer": ("ben",),
-    "auditor": ("fay",),
-}
-
+from conftest import COOP_MEMBERS, COOP_POSTS, COOP_START, coop_variant, day
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def coop_variant(edit: Callable[[dict[str, Any]], None]) -> Constitution:
-    """The cooperative's constitution with `edit` applied to its document before validation."""
-    data = tomllib.loads(COOP.read_text(encoding="utf-8"))
-    edit(data)
-    return constitution_from_document(Document(data, str(COOP)))
 
 
 def _board_sets_its_own_agenda(data: dict[str, Any]) -> None:

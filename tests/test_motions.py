@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import tomllib
 from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
 import pytest
 
-from charter import Act, ActError, Entry, Founding, Polity
-from charter.domain.constitution import constitution_from_document
+from charter import Act, ActError, Entry, Polity
 from charter.domain.constitution.types import Quorum, Threshold
-from charter.domain.document import Document
 from charter.domain.invariants import violations
 from charter.domain.voting import Count, count_decision
-from conftest import COOP, COOP_MEMBERS, COOP_START, day
+from conftest import COOP_MEMBERS, coop_variant, cooperative_founding, day
 
 T0 = day(2026, 2, 1)
 EVERYONE = COOP_MEMBERS  # ana ben cai dee eve fay gus hal
@@ -504,25 +501,12 @@ def test_result_cannot_be_declared_twice(coop: Polity) -> None:
 
 
 def _board_presides_itself() -> Polity:
-    """The coop with set-agenda over the board left to its seat holders (the chair keeps the members').
+    """The coop with set-agenda over the board left to its seat holders (the chair keeps the members')."""
 
-    In the example as written only the chair may put a board motion to the vote,
-    so once the chair is vacant the board cannot elect a new one.
-    """
-    data = tomllib.loads(COOP.read_text(encoding="utf-8"))
-    data["offices"]["chair"]["powers"][0]["scope"] = {"bodies": ["members"]}
-    constitution = constitution_from_document(Document(data, str(COOP)))
-    founding = Founding(
-        time=COOP_START,
-        members=COOP_MEMBERS,
-        posts={
-            "board": ("ana", "ben", "cai", "dee", "eve"),
-            "chair": ("ana",),
-            "treasurer": ("ben",),
-            "auditor": ("fay",),
-        },
-    )
-    return Polity(constitution, founding)
+    def edit(data: dict[str, Any]) -> None:
+        data["offices"]["chair"]["powers"][0]["scope"] = {"bodies": ["members"]}
+
+    return Polity(coop_variant(edit), cooperative_founding())
 
 
 def test_board_elects_a_chair() -> None:

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from charter import Act, ActError, Constitution, Founding, Polity, replay
+from charter import Act, ActError, Constitution, Polity, replay
 from charter.domain.duration import Duration, parse_duration
 from charter.domain.invariants import violations
-from conftest import COOP_MEMBERS, COOP_START
+from conftest import COOP_MEMBERS, COOP_START, cooperative_founding
 
 OUTSIDER = "zed"
 ACTORS = (*COOP_MEMBERS, OUTSIDER)
@@ -27,20 +27,6 @@ PROPERTY_SETTINGS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-
-
-def coop_founding() -> Founding:
-    """The `coop_founding` fixture's founding (fixtures cannot be function-scoped under @given)."""
-    return Founding(
-        time=COOP_START,
-        members=COOP_MEMBERS,
-        posts={
-            "board": ("ana", "ben", "cai", "dee", "eve"),
-            "chair": ("ana",),
-            "treasurer": ("ben",),
-            "auditor": ("fay",),
-        },
-    )
 
 
 # --- strategies ------------------------------------------------------------------------------
@@ -318,7 +304,7 @@ plans = st.lists(st.one_of(drafts(), flows()), min_size=1, max_size=30)
 def test_random_acts_keep_every_invariant_and_replay_identically(
     coop_constitution: Constitution, plan: list[Draft | Flow]
 ) -> None:
-    polity = Polity(coop_constitution, coop_founding())
+    polity = Polity(coop_constitution, cooperative_founding())
     assert violations(polity.state) == []
     accepted: list[Act] = []
     for act in to_acts(plan):
@@ -349,7 +335,7 @@ def test_random_acts_keep_every_invariant_and_replay_identically(
             assert entry.outcome.basis
         assert violations(after) == [], (act, entry.outcome)
 
-    again = replay(coop_constitution, coop_founding(), accepted)
+    again = replay(coop_constitution, cooperative_founding(), accepted)
     assert again.state == polity.state
     assert again.outcomes() == polity.outcomes()
     assert [entry.act for entry in again.record] == accepted
@@ -360,7 +346,7 @@ def test_random_acts_keep_every_invariant_and_replay_identically(
 def test_applying_an_act_never_changes_the_state_it_was_applied_to(
     coop_constitution: Constitution, plan: list[Draft | Flow]
 ) -> None:
-    polity = Polity(coop_constitution, coop_founding())
+    polity = Polity(coop_constitution, cooperative_founding())
     states = [polity.state]
     snapshots = [repr(polity.state)]
     for act in to_acts(plan):
@@ -379,7 +365,7 @@ def test_applying_an_act_never_changes_the_state_it_was_applied_to(
 def test_malformed_act_anywhere_changes_nothing(
     coop_constitution: Constitution, plan: list[Draft | Flow], data: st.DataObject
 ) -> None:
-    polity = Polity(coop_constitution, coop_founding())
+    polity = Polity(coop_constitution, cooperative_founding())
     acts = to_acts(plan)
     for act in acts:
         with contextlib.suppress(ActError):
