@@ -15,7 +15,7 @@ from charter.domain.constitution.model import ExOfficio, Joint
 from charter.domain.state import PolityState, PostKind, Tenure
 from charter.errors import ActError
 
-__all__ = ["Founding", "Polity", "found", "replay"]
+__all__ = ["Founding", "Judgement", "Polity", "found", "replay"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +77,15 @@ def found(constitution: Constitution, founding: Founding) -> PolityState:
     return state
 
 
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """An act judged against one state: its entry, and the state before and after it."""
+
+    entry: Entry
+    before: PolityState
+    state: PolityState
+
+
 class Polity:
     """A running polity: apply acts one by one; every act's outcome joins the record."""
 
@@ -99,16 +108,29 @@ class Polity:
 
     def apply(self, act: Act) -> Entry:
         """Judge and record `act`. A malformed act raises ActError and is neither applied nor recorded."""
-        index = self._state.next_index
+        return self.accept(self.judge(act))
+
+    def judge(self, act: Act, after: Judgement | None = None) -> Judgement:
+        """Judge `act` without recording it: against the current state, or after `after`.
+
+        Lets a caller do the work first and record it only once it is durably
+        stored (and judge again if another writer got there first).
+        """
+        state = after.state if after is not None else self._state
         try:
-            new_state, outcome = step(self._state, act)
+            new_state, outcome = step(state, act)
         except ActError as error:
-            error.act_index = index
+            error.act_index = state.next_index
             raise
-        self._state = new_state
-        entry = Entry(index, act, outcome)
-        self._record.append(entry)
-        return entry
+        return Judgement(Entry(state.next_index, act, outcome), state, new_state)
+
+    def accept(self, judgement: Judgement) -> Entry:
+        """Record a judgement made against the current state; ValueError if the state has moved."""
+        if judgement.before is not self._state:
+            raise ValueError("the judgement was made against another state; judge the act again")
+        self._state = judgement.state
+        self._record.append(judgement.entry)
+        return judgement.entry
 
     def apply_all(self, acts: Iterable[Act]) -> list[Entry]:
         return [self.apply(act) for act in acts]
