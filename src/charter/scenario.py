@@ -9,7 +9,7 @@ reported with file, line and path.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -210,26 +210,24 @@ def _steps(
     return [step for step in steps if step is not None]
 
 
-def _founding(document: Document, raw: Any, problems: list[Problem]) -> Founding:
+def _founding(
+    document: Document, raw: Any, problems: list[Problem], at: tuple[str, ...] = ("founding",)
+) -> Founding:
     if not isinstance(raw, Mapping):
-        problems.append(
-            document.problem(f"expected a mapping, got {describe_value(raw)}", ("founding",))
-        )
+        problems.append(document.problem(f"expected a mapping, got {describe_value(raw)}", at))
         return Founding()
-    problems.extend(_unknown_fields(document, raw, FOUNDING_FIELDS, ("founding",)))
+    problems.extend(_unknown_fields(document, raw, FOUNDING_FIELDS, at))
     time = _moment(raw.get("time"))
     if time is None:
-        problems.append(document.problem("expected a date or time", ("founding", "time")))
-    members = _names(document, raw.get("members"), ("founding", "members"), problems)
+        problems.append(document.problem("expected a date or time", (*at, "time")))
+    members = _names(document, raw.get("members"), (*at, "members"), problems)
     posts_raw = raw.get("posts", {}) or {}
     posts: dict[str, tuple[str, ...]] = {}
     if not isinstance(posts_raw, Mapping):
-        problems.append(
-            document.problem("expected a mapping of posts to holders", ("founding", "posts"))
-        )
+        problems.append(document.problem("expected a mapping of posts to holders", (*at, "posts")))
     else:
         for post, holders in posts_raw.items():
-            posts[str(post)] = _names(document, holders, ("founding", "posts", post), problems)
+            posts[str(post)] = _names(document, holders, (*at, "posts", post), problems)
     return Founding(time=time, members=members, posts=posts)
 
 
@@ -342,6 +340,29 @@ def run_scenario(scenario: Scenario) -> ScenarioRun:
     return ScenarioRun(scenario, polity)
 
 
-def steps_by_index(run: ScenarioRun) -> Sequence[Step]:
-    """The scenario step behind each record entry (one each, in order)."""
-    return run.scenario.steps
+def load_founding(path: str | Path) -> Founding:
+    """A founding file: the `founding` mapping of a scenario (time, members, posts) on its own."""
+    file = Path(path)
+    document = _read(file, ScenarioError)
+    problems: list[Problem] = []
+    founding = _founding(document, document.data, problems, ())
+    if problems:
+        raise ScenarioError(problems)
+    return founding
+
+
+def read_act(text: str, source: str, default_time: datetime) -> Act:
+    """One act written as a scenario step (YAML or JSON); `time` defaults to `default_time`."""
+    try:
+        document = parse_document(text, source)
+    except DocumentSyntaxError as error:
+        raise ScenarioError([error.problem]) from None
+    data = document.data
+    if isinstance(data, Mapping) and "time" not in data:
+        data = {**data, "time": default_time}
+        document = Document(data, document.file, document.lines)
+    problems: list[Problem] = []
+    step = _step(document, data, (), problems)
+    if step is None:
+        raise ScenarioError(problems)
+    return step.act

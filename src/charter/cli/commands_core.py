@@ -1,25 +1,16 @@
-"""The `charter` command line: check constitutions, replay scenarios.
-
-Every command prints readable text by default and data with `--json`; every
-error a user can cause ends in a located message and exit status 1, never a
-stack trace.
-"""
+"""Commands on files: check a constitution, replay and compare scenarios."""
 
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import click
 
-from charter import __version__
+from charter.cli.app import db_option, emit_json, main, reports_errors
+from charter.cli.ledger_access import replay_into
 from charter.compare import compare_runs
 from charter.domain.acts import Entry
 from charter.domain.constitution import Constitution, grants_of
-from charter.errors import ActError, CharterError, Problem
 from charter.render import (
     comparison_report,
     constitution_summary,
@@ -29,47 +20,7 @@ from charter.render import (
 )
 from charter.scenario import ScenarioRun, load_constitution, load_scenario, run_scenario
 
-__all__ = ["main"]
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _problems(error: CharterError) -> list[dict[str, object]]:
-    problems = getattr(error, "problems", None)
-    if problems is None:
-        problem = error.problem() if isinstance(error, ActError) else Problem(str(error))
-        problems = [problem]
-    return [problem.as_dict() for problem in problems]
-
-
-def _reports_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn Charter's errors into exit status 1 and a message: on stderr, or as JSON
-    on stdout (`{"error": ..., "problems": [...]}`) when the command was asked for JSON."""
-
-    @wraps(command)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except CharterError as error:
-            if kwargs.get("as_json"):
-                headline = str(error).splitlines()[0].rstrip(":")
-                _emit_json({"error": headline, "problems": _problems(error)})
-            else:
-                click.echo(str(error), err=True)
-            sys.exit(1)
-
-    return run
-
-
-def _emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="charter")
-def main() -> None:
-    """Charter: constitution-as-code for self-governing organisations and their federations."""
+__all__ = ["check", "scenario"]
 
 
 @main.command()
@@ -78,7 +29,7 @@ def main() -> None:
 @click.option(
     "--grants", is_flag=True, help="Also list every power granted: clause, holder, limits."
 )
-@_reports_errors
+@reports_errors
 def check(file: str, as_json: bool, grants: bool) -> None:
     """Validate a constitution FILE (YAML or TOML) and summarise it.
 
@@ -87,7 +38,7 @@ def check(file: str, as_json: bool, grants: bool) -> None:
     """
     constitution = load_constitution(file)
     if as_json:
-        _emit_json({"valid": True, **_constitution_data(constitution)})
+        emit_json({"valid": True, **_constitution_data(constitution)})
     else:
         click.echo(constitution_summary(constitution, file))
         if grants:
@@ -134,16 +85,28 @@ def _entry_data(run: ScenarioRun, entry: Entry) -> dict[str, Any]:
     "--json", "as_json", is_flag=True, help="Print every act and its outcome as a JSON list."
 )
 @click.option("--effects/--no-effects", default=True, help="Show what each granted act changed.")
-@_reports_errors
-def scenario_run(path: str, as_json: bool, effects: bool) -> None:
+@db_option
+@click.option(
+    "--id",
+    "polity_id",
+    default=None,
+    help="With --db: the new polity's id (default: the constitution's).",
+)
+@reports_errors
+def scenario_run(
+    path: str, as_json: bool, effects: bool, db: str | None, polity_id: str | None
+) -> None:
     """Replay the scenario at PATH (a scenario file, or a directory with scenario.yaml).
 
     Prints each act with its time, actor, the power it claims, its outcome, and
-    the clause that grants it or the reason it is refused.
+    the clause that grants it or the reason it is refused. With --db, the
+    scenario is replayed into that database as a new polity, every act
+    durably committed to its ledger and a checkpoint signed at the end.
     """
-    run = run_scenario(load_scenario(path))
+    loaded = load_scenario(path)
+    run = run_scenario(loaded) if db is None else replay_into(loaded, db, polity_id)
     if as_json:
-        _emit_json([_entry_data(run, entry) for entry in run.entries])
+        emit_json([_entry_data(run, entry) for entry in run.entries])
         return
     click.echo(entries_table(run, effects=effects))
     click.echo()
@@ -154,7 +117,7 @@ def scenario_run(path: str, as_json: bool, effects: bool) -> None:
 @click.argument("variant", type=click.Path(exists=True))
 @click.argument("base", type=click.Path(exists=True), required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
-@_reports_errors
+@reports_errors
 def scenario_compare(variant: str, base: str | None, as_json: bool) -> None:
     """Replay VARIANT and BASE and show every act whose outcome differs.
 
@@ -170,10 +133,6 @@ def scenario_compare(variant: str, base: str | None, as_json: bool) -> None:
         run_scenario(load_scenario(base_path)), run_scenario(variant_scenario)
     )
     if as_json:
-        _emit_json(comparison.as_dict())
+        emit_json(comparison.as_dict())
     else:
         click.echo(comparison_report(comparison))
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

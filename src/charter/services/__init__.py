@@ -1,0 +1,1 @@
+"""Application services: the domain and the ledger, run against a store."""
