@@ -94,4 +94,6 @@ class KeyRing:
             raw = base64.b64decode(text, validate=True)
             return Ed25519PrivateKey.from_private_bytes(raw)
         except (binascii.Error, ValueError):
-            raise SigningKeyError("the signing key in the environment is not a base64 32-byte Ed25519 key") from None
+            raise SigningKeyError(
+                "the signing key in the environment is not a base64 32-byte Ed25519 key"
+            ) from None

@@ -46,7 +46,9 @@ def node_hash(left: bytes, right: bytes) -> bytes:
 
 def frontier_keys(size: int) -> list[NodeKey]:
     """The complete nodes on the right edge of a tree of `size` leaves that new leaves may pair with."""
-    return [(level, (size >> level) - 1) for level in range(size.bit_length()) if (size >> level) & 1]
+    return [
+        (level, (size >> level) - 1) for level in range(size.bit_length()) if (size >> level) & 1
+    ]
 
 
 def completed_nodes(
