@@ -8,8 +8,17 @@ The tree::
     ├── ActError                 an act that is malformed (missing or bad
     │                            arguments, unknown references, time going
     │                            backwards); refused before any authority check
-    └── ScenarioError            a scenario file that cannot be read; carries
-                                 every Problem found
+    ├── ScenarioError            a scenario file that cannot be read; carries
+    │                            every Problem found
+    ├── StorageError             (charter.storage.errors) the store: unknown or
+    │                            existing polity, Conflict, schema not current...
+    ├── LedgerFormatError        (charter.ledger.encoding) bytes that are not a
+    │                            canonical entry
+    ├── BundleError, CheckpointError, ProofError, ReplayMismatchError
+    │                            (charter.ledger.*) unreadable bundles and
+    │                            checkpoints, failed proofs, ledgers that do not
+    │                            replay to themselves
+    └── SigningKeyError          (charter.keys) a missing or exposed signing key
 
 An act that is well formed but not allowed is *not* an error: it is a refused
 outcome, kept in the record as evidence.
