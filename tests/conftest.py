@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, make_url
 
 from charter import Act, Constitution, Founding, Polity, load_constitution, load_scenario
 from charter.domain.constitution import constitution_from_document
@@ -16,6 +20,8 @@ from charter.domain.document import Document
 from charter.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
+PG_ENV = "CHARTER_TEST_POSTGRES_URL"
+PG_SKIP_REASON = f"set {PG_ENV} to run the PostgreSQL storage tests"
 EXAMPLES = ROOT / "examples"
 RCP = EXAMPLES / "rcp-1923"
 COOP = EXAMPLES / "coop" / "constitution.toml"
@@ -28,6 +34,40 @@ COOP_POSTS = {
     "treasurer": ("ben",),
     "auditor": ("fay",),
 }
+
+
+def postgres_url() -> str | None:
+    return os.environ.get(PG_ENV) or None
+
+
+@contextmanager
+def postgres_schema(base_url: str) -> Iterator[str]:
+    """A fresh schema for one test, as a URL whose connections use it; dropped afterwards."""
+    schema = f"charter_test_{uuid.uuid4().hex[:16]}"
+    admin_url = make_url(base_url).set(drivername="postgresql+psycopg")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        url = admin_url.update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database URL on each backend (PostgreSQL skipped with a reason if not configured)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'charter.db'}"
+        return
+    base = postgres_url()
+    if base is None:
+        pytest.skip(PG_SKIP_REASON)
+    with postgres_schema(base) as url:
+        yield url
 
 
 def day(year: int, month: int, day_: int) -> datetime:

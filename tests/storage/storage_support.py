@@ -1,21 +1,20 @@
-"""Helpers for the storage tests: an independent RFC 9162 rebuild and backend set-up."""
+"""Helpers for the storage tests: an independent RFC 9162 rebuild and writer processes.
+
+The PostgreSQL set-up lives in tests/conftest.py, shared with the service tests.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, make_url
+from conftest import PG_ENV, PG_SKIP_REASON, postgres_schema, postgres_url
 
-PG_ENV = "CHARTER_TEST_POSTGRES_URL"
-PG_SKIP_REASON = f"set {PG_ENV} to run the PostgreSQL storage tests"
 WRITER = Path(__file__).with_name("storage_writer.py")
+
+__all__ = ["PG_ENV", "PG_SKIP_REASON", "postgres_schema", "postgres_url"]
 
 
 def leaf(data: bytes) -> bytes:
@@ -49,27 +48,6 @@ def all_perfect_nodes(hashes: list[bytes]) -> dict[tuple[int, int], bytes]:
 
 def items(payloads: list[bytes]) -> list[tuple[bytes, bytes]]:
     return [(data, leaf(data)) for data in payloads]
-
-
-def postgres_url() -> str | None:
-    return os.environ.get(PG_ENV) or None
-
-
-@contextmanager
-def postgres_schema(base_url: str) -> Iterator[str]:
-    """A fresh schema for one test, as a URL whose connections use it; dropped afterwards."""
-    schema = f"charter_test_{uuid.uuid4().hex[:16]}"
-    admin_url = make_url(base_url).set(drivername="postgresql+psycopg")
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    try:
-        url = admin_url.update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
 
 
 def start_writer(*args: str, stdout: Path) -> subprocess.Popen[bytes]:

@@ -1,0 +1,248 @@
+"""The polity service on both backends: acts stored durably, folds that survive restarts,
+concurrent writers that never fork the log, and tampering in the database found by verification."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from charter import Act, ActError
+from charter.keys import KeyRing
+from charter.ledger.encoding import canonical
+from charter.ledger.verify import verify
+from charter.services.polities import PolityService
+from charter.storage import make_engine, open_store
+from conftest import cooperative_founding, day
+
+WRITER = Path(__file__).with_name("service_writer.py")
+
+
+@pytest.fixture
+def keys(tmp_path, monkeypatch):
+    monkeypatch.delenv("CHARTER_SIGNING_KEY", raising=False)
+    monkeypatch.setenv("CHARTER_KEY_DIR", str(tmp_path / "keys"))
+    return KeyRing(tmp_path / "keys")
+
+
+@pytest.fixture
+def service(database, keys, coop_constitution):
+    store = open_store(database)
+    polities = PolityService(store, keys)
+    polities.create("coop", coop_constitution, cooperative_founding())
+    yield polities
+    store.close()
+
+
+def spend(actor: str, when, note: str = "", cosigned_by: tuple[str, ...] = ("ana",)) -> Act:
+    args = {"matter": "finance", **({"text": note} if note else {})}
+    return Act(actor, "exercise", when, args, power="spend", cosigned_by=cosigned_by)
+
+
+def test_the_state_after_a_restart_is_the_fold_of_the_stored_ledger(service, database, keys):
+    service.perform("coop", spend("ben", day(2026, 1, 15)))
+    service.perform("coop", spend("ben", day(2026, 1, 16), cosigned_by=()))
+    service.perform("coop", Act("fay", "inspect", day(2026, 1, 17), {"office": "treasurer"}))
+    before = service.polity("coop").state
+    reopened = PolityService(open_store(database, create=False), keys)
+    after = reopened.polity("coop").state
+    assert after == before
+    assert [e.outcome.verdict for e in reopened.polity("coop").record] == [
+        "granted",
+        "refused",
+        "granted",
+    ]
+    reopened.store.close()
+
+
+def test_a_malformed_act_stores_nothing(service):
+    with pytest.raises(ActError):
+        service.perform(
+            "coop", Act("ben", "appoint", day(2026, 2, 1), {"office": "nowhere", "person": "gus"})
+        )
+    assert service.store.head("coop").size == 1
+
+
+def test_a_stale_service_judges_again_after_another_wrote(service, database, keys):
+    other = PolityService(open_store(database, create=False), keys)
+    service.perform("coop", spend("ben", day(2026, 1, 15)))
+    service.perform("coop", spend("ben", day(2026, 1, 16)))
+    # `other` last saw the genesis; the third spend in a month must still meet the quota as stored.
+    other.perform("coop", spend("ben", day(2026, 1, 17)))
+    fourth = other.perform("coop", spend("ben", day(2026, 1, 18)))
+    assert fourth.outcome.verdict == "refused"
+    assert "quota exhausted" in fourth.outcome.basis
+    assert fourth.index == 3
+    other.store.close()
+
+
+def test_amendments_store_each_constitution_version(service):
+    service.perform(
+        "coop",
+        Act(
+            "cai",
+            "table-motion",
+            day(2026, 4, 1),
+            {
+                "body": "members",
+                "motion": "q5",
+                "text": "Five a month.",
+                "action": {
+                    "act": "amend",
+                    "changes": [{"set": "offices.treasurer.powers[0].quota.max", "value": 5}],
+                },
+            },
+        ),
+    )
+    service.perform("coop", Act("dee", "second-motion", day(2026, 4, 2), {"motion": "q5"}))
+    service.perform("coop", Act("ana", "open-vote", day(2026, 4, 16), {"motion": "q5"}))
+    for voter in ("ana", "ben", "cai", "dee"):
+        service.perform(
+            "coop", Act(voter, "cast-ballot", day(2026, 4, 16), {"motion": "q5", "choice": "yes"})
+        )
+    service.perform("coop", Act("ana", "declare-result", day(2026, 4, 17), {"motion": "q5"}))
+    versions = service.store.constitutions("coop")
+    assert [version for version, _ in versions] == [1, 2]
+    assert json.loads(versions[1][1])["offices"]["treasurer"]["powers"][0]["quota"]["max"] == 5
+    service.checkpoint("coop")
+    assert verify(service.export("coop")).ok
+
+
+def test_concurrent_writer_processes_never_fork_the_log(service, database):
+    writers = [
+        subprocess.Popen(
+            [sys.executable, str(WRITER), database, "coop", actor, "6"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for actor in ("gus", "hal", "cai", "dee")
+    ]
+    acknowledged = []
+    for writer in writers:
+        out, err = writer.communicate(timeout=120)
+        assert writer.returncode == 0, err.decode()
+        acknowledged.extend(int(line) for line in out.split())
+    assert sorted(acknowledged) == list(range(1, 25))
+    service.checkpoint("coop")
+    report = verify(service.export("coop"))
+    assert report.ok, report.summary()
+    assert report.entries == 25
+
+
+def tamper(database: str, statement: str, **values) -> None:
+    engine = make_engine(database)
+    with engine.begin() as connection:
+        connection.execute(text(statement), values)
+    engine.dispose()
+
+
+def entry(service, seq: int) -> dict:
+    return json.loads(service.store.entries("coop", seq, seq + 1)[0])
+
+
+@pytest.fixture
+def ledger(service):
+    for number in range(1, 6):
+        service.perform(
+            "coop",
+            spend("ben", day(2026, 1, 10 + number), cosigned_by=("ana",) if number % 2 else ()),
+        )
+        service.checkpoint("coop")
+    return service
+
+
+def found_at(service) -> tuple[str, str]:
+    report = verify(service.export("coop"))
+    assert not report.ok
+    return report.discrepancy.where, report.discrepancy.field
+
+
+def test_an_altered_act_in_the_database_is_found(ledger, database):
+    value = entry(ledger, 3)
+    value["act"]["actor"] = "gus"
+    tamper(
+        database,
+        "UPDATE entries SET data = :data WHERE polity_id = 'coop' AND seq = 3",
+        data=canonical(value),
+    )
+    assert found_at(ledger) == ("entry 3", "outcome.basis")
+
+
+def test_an_altered_outcome_in_the_database_is_found(ledger, database):
+    value = entry(ledger, 2)
+    value["outcome"]["verdict"] = "granted"
+    tamper(
+        database,
+        "UPDATE entries SET data = :data WHERE polity_id = 'coop' AND seq = 2",
+        data=canonical(value),
+    )
+    assert found_at(ledger) == ("entry 2", "outcome.verdict")
+
+
+def test_two_swapped_entries_in_the_database_are_found(ledger, database):
+    tamper(database, "UPDATE entries SET seq = -1 WHERE polity_id = 'coop' AND seq = 2")
+    tamper(database, "UPDATE entries SET seq = 2 WHERE polity_id = 'coop' AND seq = 3")
+    tamper(database, "UPDATE entries SET seq = 3 WHERE polity_id = 'coop' AND seq = -1")
+    assert found_at(ledger) == ("entry 2", "seq")
+
+
+def test_a_deleted_entry_in_the_database_is_found(ledger, database):
+    tamper(database, "DELETE FROM entries WHERE polity_id = 'coop' AND seq = 4")
+    assert found_at(ledger) == ("entry 4", "seq")
+
+
+def test_an_inserted_entry_in_the_database_is_found(ledger, database):
+    forged = entry(ledger, 1)
+    tamper(database, "UPDATE entries SET seq = seq + 100 WHERE polity_id = 'coop' AND seq >= 2")
+    tamper(database, "UPDATE entries SET seq = seq - 99 WHERE polity_id = 'coop' AND seq >= 100")
+    tamper(
+        database,
+        "INSERT INTO entries (polity_id, seq, data, leaf_hash) VALUES ('coop', 2, :data, :leaf)",
+        data=canonical({**forged, "seq": 2}),
+        leaf=b"\0" * 32,
+    )
+    tamper(database, "DELETE FROM entries WHERE polity_id = 'coop' AND seq = 6")
+    # The forged entry replays like any lawful act; the first thing out of place is the
+    # original entry it displaced, which still carries its own position.
+    assert found_at(ledger) == ("entry 3", "seq")
+
+
+def test_an_altered_checkpoint_in_the_database_is_found(ledger, database):
+    checkpoint = ledger.store.checkpoints("coop")[2]
+    forged = checkpoint.text.replace(f"\n{checkpoint.size}\n", f"\n{checkpoint.size + 1}\n")
+    tamper(
+        database,
+        "UPDATE checkpoints SET text = :t WHERE polity_id = 'coop' AND size = :s",
+        t=forged,
+        s=checkpoint.size,
+    )
+    assert found_at(ledger) == (f"checkpoint 2 (size {checkpoint.size + 1})", "signature")
+
+
+def test_a_damaged_signature_in_the_database_is_found(ledger, database):
+    checkpoint = ledger.store.checkpoints("coop")[1]
+    body, stamp = checkpoint.text.rstrip("\n").rsplit(" ", 1)
+    forged = f"{body} {'A' if stamp[0] != 'A' else 'B'}{stamp[1:]}\n"
+    tamper(
+        database,
+        "UPDATE checkpoints SET text = :t WHERE polity_id = 'coop' AND size = :s",
+        t=forged,
+        s=checkpoint.size,
+    )
+    assert found_at(ledger) == (f"checkpoint 1 (size {checkpoint.size})", "signature")
+
+
+def test_an_altered_constitution_version_in_the_database_is_found(ledger, database):
+    _, document = ledger.store.constitutions("coop")[0]
+    altered = json.loads(document)
+    altered["factions"]["allowed"] = False
+    tamper(
+        database,
+        "UPDATE constitutions SET document = :d WHERE polity_id = 'coop' AND version = 1",
+        d=json.dumps(altered),
+    )
+    assert found_at(ledger) == ("constitution version 1", "document")
