@@ -98,3 +98,32 @@ def test_the_forbidden_list_catches_a_violation(tmp_path):
         "random",
         "sqlalchemy",
     ]
+
+
+LAYERS = {
+    "domain": {
+        "charter.ledger",
+        "charter.storage",
+        "charter.services",
+        "charter.cli",
+        "charter.keys",
+    },
+    "ledger": {"charter.storage", "charter.services", "charter.cli", "charter.keys", "sqlalchemy"},
+    "storage": {"charter.services", "charter.cli", "charter.domain"},
+    "services": {"charter.cli"},
+}
+
+
+@pytest.mark.parametrize("layer", sorted(LAYERS))
+def test_each_layer_imports_only_inward(layer):
+    banned = LAYERS[layer]
+    offenders = {}
+    for path in sorted((SRC / layer).rglob("*.py")):
+        bad = sorted(
+            name
+            for name in imported_modules(path)
+            if any(name == b or name.startswith(b + ".") for b in banned)
+        )
+        if bad:
+            offenders[str(path.relative_to(SRC))] = bad
+    assert offenders == {}
