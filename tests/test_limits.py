@@ -114,8 +114,8 @@ def assert_granted(entry: Entry, clause: str) -> None:
 def test_treasurer_may_spend_on_finance_within_his_scope(coop: Polity) -> None:
     entry = spend(coop, day(2026, 2, 1), cosigned_by=("ana",))
     assert_granted(entry, "offices.treasurer.powers[0]")
-    assert coop.state.exercises[-1].clause == "offices.treasurer.powers[0]"
-    assert coop.state.exercises[-1].actor == "ben"
+    assert coop.state.uses()[-1].clause == "offices.treasurer.powers[0]"
+    assert coop.state.uses()[-1].actor == "ben"
 
 
 def test_auditor_inspection_reaches_the_treasurer(coop: Polity) -> None:
@@ -132,7 +132,7 @@ def test_auditor_inspection_reaches_the_treasurer(coop: Polity) -> None:
 def test_auditor_inspection_does_not_reach_a_member_without_office(coop: Polity) -> None:
     entry = coop.apply(act("fay", "inspect", day(2026, 2, 1), args={"person": "gus"}))
     assert_refused(entry, "offices.auditor.powers[0]", "does not reach 'gus'")
-    assert coop.state.inspections == ()
+    assert list(coop.state.inspections) == []
 
 
 def test_auditor_inspection_does_not_reach_an_office_outside_its_scope(coop: Polity) -> None:
@@ -146,7 +146,7 @@ def test_auditor_inspection_does_not_reach_an_office_outside_its_scope(coop: Pol
 def test_treasurer_cannot_spend_on_reserved_maintenance(coop: Polity) -> None:
     entry = spend(coop, day(2026, 2, 1), matter="maintenance", cosigned_by=("ana",))
     assert_refused(entry, "offices.treasurer.powers[0]", "reserves 'maintenance'")
-    assert coop.state.exercises == ()
+    assert coop.state.uses() == ()
 
 
 def test_treasurers_reservation_does_not_bind_the_board(coop: Polity) -> None:
@@ -154,7 +154,7 @@ def test_treasurers_reservation_does_not_bind_the_board(coop: Polity) -> None:
     declared = board_motion(coop, "roof", action, day(2026, 2, 1))
     assert declared.outcome.granted
     assert coop.state.motions["roof"].effect.endswith("(bodies.board.powers[0])")
-    assert coop.state.exercises[-1].clause == "bodies.board.powers[0]"
+    assert coop.state.uses()[-1].clause == "bodies.board.powers[0]"
 
 
 # --- quota per period ----------------------------------------------------------------------------
@@ -173,7 +173,7 @@ def test_treasurer_cannot_spend_beyond_monthly_quota(coop: Polity) -> None:
         "allows 3 uses of 'spend' per 1 month",
         "3 used",
     )
-    assert len(coop.state.exercises) == 3
+    assert len(coop.state.uses()) == 3
 
 
 def test_refused_spending_does_not_use_up_the_quota(coop: Polity) -> None:
@@ -424,7 +424,7 @@ def test_auditor_elected_by_the_members_from_the_boards_nominee(coop: Polity) ->
     assert declared.outcome.granted
     assert polity.state.motions["elect"].effect.endswith("(offices.auditor.filled_by)")
     assert polity.state.holders("auditor") == ("hal",)
-    assert polity.state.nominations == ()  # the nomination is used up
+    assert list(polity.state.nominations) == []  # the nomination is used up
     assert violations(polity.state) == []
 
 
@@ -467,7 +467,7 @@ def test_board_member_cannot_spend_the_boards_money_directly(coop: Polity) -> No
         "carried motion",
         "bodies.board.powers[0]",
     )
-    assert coop.state.exercises == ()
+    assert coop.state.uses() == ()
 
 
 def test_board_member_cannot_elect_the_chair_directly(coop: Polity) -> None:
@@ -484,7 +484,7 @@ def test_board_spends_on_maintenance_through_a_carried_motion(coop: Polity) -> N
     declared = board_motion(coop, "boiler", action, day(2026, 2, 1))
     assert declared.outcome.granted
     assert "'spend' exercised" in declared.outcome.effects
-    (use,) = coop.state.exercises
+    (use,) = coop.state.uses()
     assert (use.clause, use.actor) == ("bodies.board.powers[0]", "board")
 
 
@@ -567,4 +567,4 @@ def test_auditor_cannot_inspect_a_board_she_sits_on(coop_constitution: Constitut
     polity = Polity(coop_constitution, Founding(time=COOP_START, members=COOP_MEMBERS, posts=posts))
     entry = polity.apply(act("fay", "inspect", day(2026, 2, 1), args={"body": "board"}))
     assert_refused(entry, "fay cannot inspect Board of Directors", "sits in it")
-    assert polity.state.inspections == ()
+    assert list(polity.state.inspections) == []

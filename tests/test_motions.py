@@ -442,7 +442,7 @@ def test_board_decides_by_simple_majority_with_a_quorum_of_three(coop: Polity) -
     entry = apply(coop, "ana", "declare-result", motion="roof")
     assert entry.outcome.result is not None
     assert not entry.outcome.result.quorum_met
-    assert coop.state.exercises == ()
+    assert coop.state.uses() == ()
 
 
 def test_carried_board_motion_spends(coop: Polity) -> None:
@@ -451,7 +451,7 @@ def test_carried_board_motion_spends(coop: Polity) -> None:
     entry = apply(coop, "ana", "declare-result", motion="roof")
     assert entry.outcome.result is not None
     assert entry.outcome.result.carried
-    (use,) = coop.state.exercises
+    (use,) = coop.state.uses()
     assert (use.clause, use.actor) == ("bodies.board.powers[0]", "board")
 
 
@@ -461,7 +461,7 @@ def test_failed_motion_takes_no_effect(coop: Polity) -> None:
     before = coop.state
     entry = apply(coop, "ana", "declare-result", motion="roof")
     assert entry.outcome.granted
-    assert coop.state.exercises == ()
+    assert coop.state.uses() == ()
     assert coop.state.motions["roof"].status == "failed"
     assert coop.state.members == before.members
     assert coop.state.tenures == before.tenures
@@ -544,7 +544,7 @@ def test_recorded_counts_are_used_when_no_ballots_were_cast(coop: Polity) -> Non
     assert result is not None
     assert (result.count, result.seats, result.recorded) == (Count(3, 1, 1), 5, False)
     assert result.carried
-    assert len(coop.state.exercises) == 1
+    assert len(coop.state.uses()) == 1
 
 
 def test_recorded_counts_below_quorum_do_not_carry(coop: Polity) -> None:
@@ -597,7 +597,7 @@ def test_recorded_carried_verdict_takes_effect_without_inventing_a_count(coop: P
     assert "as recorded" in result.explanation
     assert "no count" in result.explanation
     assert coop.state.motions["roof"].status == "carried"
-    assert len(coop.state.exercises) == 1
+    assert len(coop.state.uses()) == 1
 
 
 def test_recorded_failed_verdict_takes_no_effect(coop: Polity) -> None:
@@ -607,7 +607,7 @@ def test_recorded_failed_verdict_takes_no_effect(coop: Polity) -> None:
     assert not entry.outcome.result.carried
     assert entry.outcome.result.recorded
     assert coop.state.motions["roof"].status == "failed"
-    assert coop.state.exercises == ()
+    assert coop.state.uses() == ()
 
 
 def test_recorded_verdict_must_be_carried_or_failed(coop: Polity) -> None:

@@ -10,6 +10,7 @@ otherwise the reason from the grant that came closest is given.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -193,7 +194,8 @@ def _limits(
         return 1, f"{grant.clause} grants {power} but {why} {name}"
     if grant.quota is not None:
         start = grant.quota.per.before(at)
-        used = sum(1 for e in state.exercises if e.clause == grant.clause and e.time > start)
+        uses = state.exercises.get(grant.clause, ())
+        used = len(uses) - bisect.bisect_right(uses, start, key=lambda use: use.time)
         if used >= grant.quota.max:
             return 2, (
                 f"quota exhausted: {grant.clause}.quota allows {grant.quota.max} uses of {power}"

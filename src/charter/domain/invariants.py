@@ -61,9 +61,10 @@ def violations(state: PolityState) -> list[str]:
             problems.append(
                 f"motion {motion.id} is pending before {motion.body}, which no longer exists"
             )
-    times = [exercise.time for exercise in state.exercises]
-    if times != sorted(times):
-        problems.append("exercises of power are out of time order")
+    for clause, uses in state.exercises.items():
+        times = [use.time for use in uses]
+        if times != sorted(times) or any(use.clause != clause for use in uses):
+            problems.append(f"exercises of {clause} are out of time order or misfiled")
     if state.versions[-1] is not state.constitution:
         problems.append("the current constitution is not the latest version")
     return problems

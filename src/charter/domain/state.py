@@ -2,7 +2,9 @@
 
 Nothing here is ever mutated: every act yields a new state (`dataclasses.replace`),
 so a refused or malformed act cannot leave a half-changed polity behind, and
-replaying the same acts always yields an equal state.
+replaying the same acts always yields an equal state. The growing collections
+are persistent (pyrsistent): a new state shares all but a path of the old one,
+so an act costs the same at the millionth entry as at the first.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from types import MappingProxyType
 from typing import Any, Literal
+
+from pyrsistent import pmap, pvector
+from pyrsistent.typing import PMap, PVector
 
 from charter.domain.constitution import Constitution
 from charter.domain.voting import VoteResult
@@ -30,10 +34,6 @@ __all__ = [
 
 PostKind = Literal["office", "body"]
 MotionStatus = Literal["tabled", "open", "closed", "carried", "failed", "withdrawn"]
-
-
-def _empty() -> Mapping[str, Any]:
-    return MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +79,7 @@ class Motion:
     matter: str | None = None
     seconder: str | None = None
     status: MotionStatus = "tabled"
-    ballots: Mapping[str, str] = field(default_factory=_empty)
+    ballots: PMap[str, str] = field(default_factory=pmap)
     opened_at: datetime | None = None
     closed_at: datetime | None = None
     result: VoteResult | None = None
@@ -128,13 +128,14 @@ class PolityState:
     time: datetime | None = None
     next_index: int = 0
     members: frozenset[str] = frozenset()
-    tenures: tuple[Tenure, ...] = ()
-    past_tenures: tuple[Tenure, ...] = ()
-    nominations: tuple[Nomination, ...] = ()
-    motions: Mapping[str, Motion] = field(default_factory=_empty)
-    factions: Mapping[str, Faction] = field(default_factory=_empty)
-    exercises: tuple[Exercise, ...] = ()
-    inspections: tuple[Inspection, ...] = ()
+    tenures: PVector[Tenure] = field(default_factory=pvector)
+    past_tenures: PVector[Tenure] = field(default_factory=pvector)
+    nominations: PVector[Nomination] = field(default_factory=pvector)
+    motions: PMap[str, Motion] = field(default_factory=pmap)
+    factions: PMap[str, Faction] = field(default_factory=pmap)
+    exercises: PMap[str, PVector[Exercise]] = field(default_factory=pmap)
+    """Granted uses of power, by clause, in time order: quotas count them by bisection."""
+    inspections: PVector[Inspection] = field(default_factory=pvector)
 
     @property
     def version(self) -> int:
@@ -142,15 +143,37 @@ class PolityState:
         return len(self.versions)
 
     def with_motion(self, motion: Motion) -> PolityState:
-        return replace(self, motions=MappingProxyType({**self.motions, motion.id: motion}))
+        return replace(self, motions=self.motions.set(motion.id, motion))
 
     def with_faction(self, faction: Faction | None, faction_id: str) -> PolityState:
-        factions = dict(self.factions)
         if faction is None:
-            factions.pop(faction_id, None)
-        else:
-            factions[faction_id] = faction
-        return replace(self, factions=MappingProxyType(factions))
+            return replace(self, factions=self.factions.discard(faction_id))
+        return replace(self, factions=self.factions.set(faction_id, faction))
+
+    def uses(self) -> tuple[Exercise, ...]:
+        """Every granted use of power, in the order of the acts."""
+        return tuple(
+            sorted(
+                (use for uses in self.exercises.values() for use in uses), key=lambda u: u.act_index
+            )
+        )
+
+    def with_exercise(self, use: Exercise) -> PolityState:
+        uses = self.exercises.get(use.clause, pvector())
+        return replace(self, exercises=self.exercises.set(use.clause, uses.append(use)))
+
+    def with_tenures(self, ending: list[Tenure], at: datetime, reason: str) -> PolityState:
+        """Move `ending` from the current tenures to the past ones, ended at `at` for `reason`."""
+        if not ending:
+            return self
+        gone = set(map(id, ending))
+        return replace(
+            self,
+            tenures=pvector(t for t in self.tenures if id(t) not in gone),
+            past_tenures=self.past_tenures.extend(
+                replace(t, ended=at, end_reason=reason) for t in ending
+            ),
+        )
 
     def active_tenures(self, at: datetime | None = None) -> tuple[Tenure, ...]:
         moment = at if at is not None else self.time

@@ -113,12 +113,7 @@ def _resign(state: PolityState, act: Act) -> Step:
     holding = [t for t in state.posts_of(act.actor, act.time) if t.post == post]
     if not holding:
         return state, Outcome.refuse(f"{act.actor} does not hold {state.constitution.label(post)}")
-    ended = tuple(replace(t, ended=act.time, end_reason="resigned") for t in holding)
-    new_state = replace(
-        state,
-        tenures=tuple(t for t in state.tenures if t not in holding),
-        past_tenures=state.past_tenures + ended,
-    )
+    new_state = state.with_tenures(list(holding), act.time, "resigned")
     clause = f"{'offices' if kind == 'office' else 'bodies'}.{post}"
     return new_state, Outcome.grant(
         clause, f"{act.actor} resigns from {state.constitution.label(post)}"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from types import MappingProxyType
 
 from charter.domain.acts.args import Args
 from charter.domain.acts.model import Act, Outcome
@@ -250,7 +249,7 @@ def _ballot(state: PolityState, act: Act) -> Step:
         )
     if act.actor in motion.ballots:
         return state, Outcome.refuse(f"{act.actor} has already voted on '{motion.id}'")
-    ballots = MappingProxyType({**motion.ballots, act.actor: choice})
+    ballots = motion.ballots.set(act.actor, choice)
     basis = "members" if motion.body == "members" else f"bodies.{motion.body}: seat holder"
     return state.with_motion(replace(motion, ballots=ballots)), Outcome.grant(
         basis, f"ballot cast on '{motion.id}'"

@@ -14,6 +14,8 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from pyrsistent import pvector
+
 from charter.domain.acts.args import Args
 from charter.domain.amendment import Edit, amend, read_edits
 from charter.domain.authority import (
@@ -90,25 +92,25 @@ def _check_expel(state: PolityState, parsed: Parsed, at: datetime) -> str | None
     return _member(state, parsed.person or "")
 
 
-def _end(tenure: Tenure, at: datetime, reason: str) -> Tenure:
-    return replace(tenure, ended=at, end_reason=reason)
-
-
 def _expel(
     state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime
 ) -> tuple[PolityState, tuple[str, ...]]:
     person = parsed.person or ""
-    ending = [t for t in state.tenures if t.person == person and t.ended is None]
-    factions = {key: replace(f, members=f.members - {person}) for key, f in state.factions.items()}
+    ending = [t for t in state.tenures if t.person == person]
+    factions = state.factions
+    for key, faction in state.factions.items():
+        if person in faction.members:
+            rest = faction.members - {person}
+            factions = (
+                factions.set(key, replace(faction, members=rest)) if rest else factions.discard(key)
+            )
     state = replace(
-        state,
+        state.with_tenures(ending, at, "expelled"),
         members=state.members - {person},
-        tenures=tuple(t for t in state.tenures if t.person != person),
-        past_tenures=state.past_tenures + tuple(_end(t, at, "expelled") for t in ending),
-        nominations=tuple(n for n in state.nominations if n.person != person),
-        factions=MappingProxyType({k: f for k, f in factions.items() if f.members}),
+        nominations=pvector(n for n in state.nominations if n.person != person),
+        factions=factions,
     )
-    effects = [f"{person} expelled"] + [f"{person} leaves {t.post}" for t in ending]
+    effects = [f"{person} expelled"] + [f"{person} leaves {t.post}" for t in ending if t.active(at)]
     return state, tuple(effects)
 
 
@@ -179,8 +181,8 @@ def _place(
     tenure = Tenure(person, post, kind, at, until, grant.clause, by)
     state = replace(
         state,
-        tenures=(*state.tenures, tenure),
-        nominations=tuple(
+        tenures=state.tenures.append(tenure),
+        nominations=pvector(
             n for n in state.nominations if not (n.person == person and n.post == post)
         ),
     )
@@ -198,16 +200,8 @@ def _check_dismiss(state: PolityState, parsed: Parsed, at: datetime) -> str | No
 def _dismiss(
     state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime
 ) -> tuple[PolityState, tuple[str, ...]]:
-    ending = [
-        t
-        for t in state.tenures
-        if t.person == parsed.person and t.post == parsed.post and t.ended is None
-    ]
-    state = replace(
-        state,
-        tenures=tuple(t for t in state.tenures if t not in ending),
-        past_tenures=state.past_tenures + tuple(_end(t, at, "dismissed") for t in ending),
-    )
+    ending = [t for t in state.tenures if t.person == parsed.person and t.post == parsed.post]
+    state = state.with_tenures(ending, at, "dismissed")
     return state, (f"{parsed.person} removed from {state.constitution.label(parsed.post or '')}",)
 
 
@@ -223,7 +217,7 @@ def _nominate(
     state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime
 ) -> tuple[PolityState, tuple[str, ...]]:
     nomination = Nomination(parsed.person or "", parsed.post or "", by, at, grant.clause)
-    state = replace(state, nominations=(*state.nominations, nomination))
+    state = replace(state, nominations=state.nominations.append(nomination))
     return state, (f"{parsed.person} nominated for {state.constitution.label(parsed.post or '')}",)
 
 
@@ -252,7 +246,7 @@ def _inspect(
     inspection = Inspection(
         by, target.name, target.kind, at, state.next_index, str(parsed.details.get("report", ""))
     )
-    return replace(state, inspections=(*state.inspections, inspection)), (
+    return replace(state, inspections=state.inspections.append(inspection)), (
         f"inspection of {target.name} opened",
     )
 
@@ -321,25 +315,20 @@ def _amend(
     removed = (set(state.constitution.offices) | set(state.constitution.bodies)) - (
         set(result.offices) | set(result.bodies)
     )
-    ending = [t for t in state.tenures if t.post in removed and t.ended is None]
+    ending = [t for t in state.tenures if t.post in removed]
+    motions = state.motions
+    for key, motion in state.motions.items():
+        orphaned = motion.body != "members" and motion.body not in result.bodies
+        if orphaned and motion.status in ("tabled", "open"):
+            withdrawn = replace(
+                motion, status="withdrawn", closed_at=at, effect="its body was abolished"
+            )
+            motions = motions.set(key, withdrawn)
     state = replace(
-        state,
+        state.with_tenures(ending, at, "post abolished"),
         constitution=result,
         versions=(*state.versions, result),
-        tenures=tuple(t for t in state.tenures if t.post not in removed),
-        past_tenures=state.past_tenures + tuple(_end(t, at, "post abolished") for t in ending),
-        motions=MappingProxyType(
-            {
-                key: motion
-                if motion.body == "members"
-                or motion.body in result.bodies
-                or motion.status not in ("tabled", "open")
-                else replace(
-                    motion, status="withdrawn", closed_at=at, effect="its body was abolished"
-                )
-                for key, motion in state.motions.items()
-            }
-        ),
+        motions=motions,
     )
     edits: tuple[Edit, ...] = parsed.details["edits"]
     changes = "; ".join(edit.describe() for edit in edits)
@@ -389,7 +378,7 @@ def exercise(
         return None, problem, ()
     new_state, effects = spec.effect(state, parsed, decision.grant, body or actor, at)
     use = Exercise(decision.grant.clause, body or actor, at, index)
-    return replace(new_state, exercises=(*new_state.exercises, use)), decision.grant.clause, effects
+    return new_state.with_exercise(use), decision.grant.clause, effects
 
 
 def _self_inspection(state: PolityState, actor: str, target: Target, at: datetime) -> str | None:
