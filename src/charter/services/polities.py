@@ -27,7 +27,7 @@ from charter.ledger.encoding import act_entry, canonical, genesis_entry
 from charter.ledger.replay import Replayer
 from charter.storage import Checkpoint, Conflict, Head, LedgerStore
 
-__all__ = ["ConsistencyProof", "InclusionProof", "PolityService"]
+__all__ = ["MAX_ATTEMPTS", "ConsistencyProof", "InclusionProof", "PolityService", "ledger_items"]
 
 MAX_ATTEMPTS = 64
 
@@ -135,24 +135,26 @@ class PolityService:
             judgements: list[Judgement] = []
             for act in acts:
                 judgements.append(polity.judge(act, judgements[-1] if judgements else None))
-            start = polity.state.next_index + 1
-            items = []
-            for offset, judgement in enumerate(judgements):
-                data = act_entry(start + offset, judgement.entry)
-                items.append((data, merkle.leaf_hash(data)))
             try:
-                self.store.append(polity_id, start, items)
+                self.store.append(polity_id, polity.state.next_index + 1, ledger_items(judgements))
             except Conflict:
                 continue
-            replayer = self._folds[polity_id]
-            versions = polity.state.version
-            entries = [polity.accept(judgement) for judgement in judgements]
-            replayer.size += len(judgements)
-            for version in range(versions + 1, polity.state.version + 1):
-                constitution = polity.state.versions[version - 1]
-                self.store.add_constitution(polity_id, version, _document_text(constitution))
-            return entries
+            return self.adopt(polity_id, judgements)
         raise Conflict(self.store.head(polity_id).size, polity_id=polity_id)
+
+    def adopt(self, polity_id: str, judgements: Sequence[Judgement]) -> list[Entry]:
+        """Advance this service's fold by judgements now durably stored, and record new
+        constitution versions they produced."""
+        replayer = self._folds[polity_id]
+        polity = replayer.polity
+        assert polity is not None
+        versions = polity.state.version
+        entries = [polity.accept(judgement) for judgement in judgements]
+        replayer.size += len(judgements)
+        for version in range(versions + 1, polity.state.version + 1):
+            constitution = polity.state.versions[version - 1]
+            self.store.add_constitution(polity_id, version, _document_text(constitution))
+        return entries
 
     # -- checkpoints, export and proofs ---------------------------------------------------------
 
@@ -219,6 +221,15 @@ class PolityService:
             return self.store.nodes(polity_id, keys)
 
         return fetch
+
+
+def ledger_items(judgements: Sequence[Judgement]) -> list[tuple[bytes, bytes]]:
+    """The entries (and their leaf hashes) for judged acts: work done before any lock is taken."""
+    items = []
+    for judgement in judgements:
+        data = act_entry(judgement.entry.index + 1, judgement.entry)
+        items.append((data, merkle.leaf_hash(data)))
+    return items
 
 
 def _document_text(constitution: Constitution) -> str:
