@@ -208,3 +208,11 @@ def test_every_ledger_command_has_help(cli):
         ["polities"],
     ):
         assert cli(*command, "--help").exit_code == 0
+
+
+def test_db_upgrade_migrates_and_reports_the_revision(cli, tmp_path):
+    result = cli("db", "upgrade", "--db", str(tmp_path / "fresh.db"))
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith("is at schema revision 0001")
+    again = cli("db", "upgrade", "--db", str(tmp_path / "fresh.db"))
+    assert again.exit_code == 0

@@ -17,7 +17,7 @@ from charter.ledger.encoding import decode_entry
 from charter.ledger.verify import verify as verify_bundle
 from charter.scenario import load_constitution, load_founding, read_act
 
-__all__ = ["act", "export", "init", "log", "polities", "prove", "verify"]
+__all__ = ["act", "db", "export", "init", "log", "polities", "prove", "verify"]
 
 
 @main.command()
@@ -244,3 +244,25 @@ def polities(db: str | None, as_json: bool) -> None:
         return
     for record in records:
         click.echo(f"{record.id:<24} {record.head.size:>8} entries  {record.name}")
+
+
+@main.group()
+def db() -> None:
+    """Manage the database schema (migrations run only when asked)."""
+
+
+@db.command("upgrade")
+@db_option
+@reports_errors
+def db_upgrade(db: str | None) -> None:
+    """Migrate the database to this version's schema (safe to run from several processes)."""
+    from charter.storage import database_url, make_engine, upgrade
+    from charter.storage.version import current_revision
+
+    upgrade(db)
+    engine = make_engine(db)
+    try:
+        revision = current_revision(engine)
+    finally:
+        engine.dispose()
+    click.echo(f"{database_url(db)} is at schema revision {revision}")
