@@ -15,6 +15,7 @@ def test_public_api_is_exactly_the_documented_set():
     assert set(charter.__all__) == {
         "Act",
         "ActError",
+        "Bundle",
         "CharterError",
         "Constitution",
         "ConstitutionError",
@@ -24,6 +25,7 @@ def test_public_api_is_exactly_the_documented_set():
         "Polity",
         "PolityState",
         "Problem",
+        "Report",
         "Scenario",
         "ScenarioError",
         "ScenarioRun",
@@ -31,8 +33,10 @@ def test_public_api_is_exactly_the_documented_set():
         "load_constitution",
         "load_scenario",
         "parse_constitution",
+        "read_bundle",
         "replay",
         "run_scenario",
+        "verify",
     }
 
 

@@ -11,6 +11,8 @@ from charter.domain.constitution import Constitution, parse_constitution
 from charter.domain.polity import Founding, Polity, replay
 from charter.domain.state import PolityState
 from charter.errors import ActError, CharterError, ConstitutionError, Problem, ScenarioError
+from charter.ledger.bundle import Bundle, read_bundle
+from charter.ledger.verify import Report, verify
 from charter.scenario import Scenario, ScenarioRun, load_constitution, load_scenario, run_scenario
 
 __version__ = "0.1.0"
@@ -18,6 +20,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Act",
     "ActError",
+    "Bundle",
     "CharterError",
     "Constitution",
     "ConstitutionError",
@@ -27,6 +30,7 @@ __all__ = [
     "Polity",
     "PolityState",
     "Problem",
+    "Report",
     "Scenario",
     "ScenarioError",
     "ScenarioRun",
@@ -34,6 +38,8 @@ __all__ = [
     "load_constitution",
     "load_scenario",
     "parse_constitution",
+    "read_bundle",
     "replay",
     "run_scenario",
+    "verify",
 ]

@@ -216,3 +216,12 @@ def test_db_upgrade_migrates_and_reports_the_revision(cli, tmp_path):
     assert result.output.strip().endswith("is at schema revision 0001")
     again = cli("db", "upgrade", "--db", str(tmp_path / "fresh.db"))
     assert again.exit_code == 0
+
+
+def test_durability_is_chosen_by_environment_and_checked(cli, monkeypatch):
+    monkeypatch.setenv("CHARTER_DURABILITY", "fast")
+    assert cli("polities").exit_code == 0
+    monkeypatch.setenv("CHARTER_DURABILITY", "reckless")
+    result = cli("polities")
+    assert result.exit_code == 1
+    assert "CHARTER_DURABILITY must be 'full' or 'fast'" in result.output

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from charter.errors import ActError, ScenarioError
 from charter.scenario import Scenario, ScenarioRun, run_scenario
 from charter.services.polities import PolityService
-from charter.storage import open_store
+from charter.storage import Durability, StorageError, open_store
 
-__all__ = ["replay_into", "service"]
+__all__ = ["DURABILITY_ENV", "durability", "replay_into", "service"]
+
+
+DURABILITY_ENV = "CHARTER_DURABILITY"
+
+
+def durability() -> Durability:
+    """`full` (the default: every commit synced to disk) or `fast` from $CHARTER_DURABILITY."""
+    chosen = os.environ.get(DURABILITY_ENV, "full")
+    if chosen not in ("full", "fast"):
+        raise StorageError(f"{DURABILITY_ENV} must be 'full' or 'fast', not {chosen!r}")
+    return "fast" if chosen == "fast" else "full"
 
 
 @contextmanager
 def service(db: str | None) -> Iterator[PolityService]:
     """A polity service over the store at `db` (migrated on first use), closed afterwards."""
-    store = open_store(db)
+    store = open_store(db, durability=durability())
     try:
         yield PolityService(store)
     finally:
