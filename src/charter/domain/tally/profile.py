@@ -104,7 +104,9 @@ class Profile:
         if self.ranks.shape[0] == 0:
             return self
         unique, inverse = np.unique(self.ranks, axis=0, return_inverse=True)
-        counts = np.bincount(inverse.ravel(), weights=self.counts, minlength=unique.shape[0])
+        counts = np.bincount(
+            inverse.ravel(), weights=self.counts, minlength=unique.shape[0]
+        ).astype(np.float64)
         return Profile(self.candidates, unique.astype(np.int16), counts, self.withdrawn)
 
     # -- reading --------------------------------------------------------------------------------
