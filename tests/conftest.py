@@ -20,6 +20,22 @@ from charter.domain.document import Document
 from charter.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _shared_data() -> Path:
+    """The project's real-world data (../shared/data): $CHARTER_SHARED_DATA, next to the
+    repository, or this machine's /work/shared/data, wherever the clone was made."""
+    configured = os.environ.get("CHARTER_SHARED_DATA")
+    if configured:
+        return Path(configured)
+    for parent in ROOT.parents:
+        candidate = parent / "shared" / "data"
+        if candidate.is_dir():
+            return candidate
+    return Path("/work/shared/data")
+
+
+SHARED_DATA = _shared_data()
 PG_ENV = "CHARTER_TEST_POSTGRES_URL"
 PG_SKIP_REASON = f"set {PG_ENV} to run the PostgreSQL storage tests"
 EXAMPLES = ROOT / "examples"

@@ -1,6 +1,6 @@
 """The `charter` command line. Importing this package registers every command on `main`."""
 
-from charter.cli import commands_core, commands_ledger
+from charter.cli import commands_core, commands_ledger, commands_tally
 from charter.cli.app import main
 
-__all__ = ["commands_core", "commands_ledger", "main"]
+__all__ = ["commands_core", "commands_ledger", "commands_tally", "main"]

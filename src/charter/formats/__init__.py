@@ -1,0 +1,1 @@
+"""Ballot files: BLT, PrefLib and CSV, read into profiles and written back."""

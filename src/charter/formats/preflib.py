@@ -1,0 +1,271 @@
+"""PrefLib ordinal files (.soc, .soi, .toc, .toi): read into a Profile and written back.
+
+The format (https://www.preflib.org/format): header lines `# KEY: value`
+(`DATA TYPE`, `NUMBER ALTERNATIVES`, `NUMBER VOTERS`, `NUMBER UNIQUE ORDERS`,
+`ALTERNATIVE NAME i`, and free metadata such as `TITLE`), then one line per
+distinct order, `count: 1,3,{2,4}` — `count` voters rank alternative 1 first,
+then 3, then 2 and 4 tied; alternatives are numbered from 1 and unlisted ones
+come after every listed one. The four types say what orders may hold:
+soc strict and complete, soi strict, toc complete with ties allowed, toi anything.
+
+Reading is strict, because a tally is only as good as its input: every
+alternative must be named, every order must fit the declared type, and the
+declared numbers of voters and orders must match the data; each refusal is a
+FormatError naming the line. Ballots stay compact: a Profile row per distinct
+order, repeated orders merged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from charter.domain.tally.profile import Profile
+from charter.formats.errors import FormatError
+
+__all__ = [
+    "DATA_TYPES",
+    "PrefLibFile",
+    "format_preflib",
+    "parse_preflib",
+    "read_preflib",
+    "write_preflib",
+]
+
+DATA_TYPES = ("soc", "soi", "toc", "toi")
+_ITEM = r"\{[0-9]+(?:,[0-9]+)*\}|[0-9]+"
+_ORDER = re.compile(_ITEM)
+_WHOLE_ORDER = re.compile(rf"(?:{_ITEM})(?:,(?:{_ITEM}))*")
+_WHOLE_NUMBER = re.compile(r"[0-9]+")
+_COUNTED = {"NUMBER ALTERNATIVES", "NUMBER VOTERS", "NUMBER UNIQUE ORDERS", "DATA TYPE"}
+
+
+@dataclass(frozen=True)
+class PrefLibFile:
+    """A parsed PrefLib file: the ballots as a Profile, its data type, and its other header fields."""
+
+    profile: Profile
+    data_type: str
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+def _integer(text: str, what: str, line: int, file: str | None, *, minimum: int = 0) -> int:
+    value = text.strip()
+    if not _WHOLE_NUMBER.fullmatch(value) or int(value) < minimum:
+        raise FormatError(
+            f"{what} must be a whole number ≥ {minimum}, not {value!r}", line=line, file=file
+        )
+    return int(value)
+
+
+def _parse_order(text: str, alternatives: int, line: int, file: str | None) -> list[list[int]]:
+    """`1,3,{2,4}` as groups of 0-based indices, best first; refuses repeats and unknown numbers."""
+    body = "".join(text.split())
+    if not body:
+        return []
+    if not _WHOLE_ORDER.fullmatch(body):
+        raise FormatError(f"cannot read the order {text.strip()!r}", line=line, file=file)
+    groups: list[list[int]] = []
+    seen: set[int] = set()
+    for token in _ORDER.findall(body):
+        inner = token[1:-1] if token.startswith("{") else token
+        parts = inner.split(",")
+        group = []
+        for part in parts:
+            number = _integer(part, "an alternative", line, file, minimum=1)
+            if number > alternatives:
+                raise FormatError(
+                    f"alternative {number} does not exist (there are {alternatives})",
+                    line=line,
+                    file=file,
+                )
+            if number in seen:
+                raise FormatError(
+                    f"alternative {number} appears twice in one order", line=line, file=file
+                )
+            seen.add(number)
+            group.append(number - 1)
+        groups.append(group)
+    return groups
+
+
+def _check_type(
+    data_type: str, groups: list[list[int]], alternatives: int, line: int, file: str | None
+) -> None:
+    if data_type in ("soc", "soi") and any(len(group) > 1 for group in groups):
+        raise FormatError(f"a {data_type} file cannot tie alternatives", line=line, file=file)
+    if data_type in ("soc", "toc") and sum(len(group) for group in groups) != alternatives:
+        raise FormatError(f"a {data_type} file must rank every alternative", line=line, file=file)
+
+
+def parse_preflib(text: str, *, file: str | None = None) -> PrefLibFile:
+    """Read PrefLib text; `file` only names the source in error messages."""
+    header: dict[str, tuple[str, int]] = {}
+    names: dict[int, str] = {}
+    data: list[tuple[int, str]] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            if data:
+                raise FormatError("header line after the orders", line=number, file=file)
+            key, colon, value = line[1:].partition(":")
+            if not colon:
+                raise FormatError("a header line must read '# KEY: value'", line=number, file=file)
+            key, value = key.strip().upper(), value.strip()
+            if key.startswith("ALTERNATIVE NAME"):
+                index = _integer(
+                    key.removeprefix("ALTERNATIVE NAME"),
+                    "the alternative number",
+                    number,
+                    file,
+                    minimum=1,
+                )
+                if index in names:
+                    raise FormatError(f"alternative {index} is named twice", line=number, file=file)
+                names[index] = value
+            else:
+                header[key] = (value, number)
+        else:
+            data.append((number, line))
+
+    def declared(key: str) -> tuple[int, int] | None:
+        if key not in header:
+            return None
+        value, at = header[key]
+        return _integer(value, key.lower(), at, file), at
+
+    alternatives = declared("NUMBER ALTERNATIVES")
+    if alternatives is None:
+        raise FormatError("the header does not say NUMBER ALTERNATIVES", line=1, file=file)
+    m, m_line = alternatives
+    missing = sorted(set(range(1, m + 1)) - set(names))
+    if missing:
+        raise FormatError(
+            f"alternative {missing[0]} has no ALTERNATIVE NAME", line=m_line, file=file
+        )
+    extra = sorted(set(names) - set(range(1, m + 1)))
+    if extra:
+        raise FormatError(
+            f"alternative {extra[0]} is named but there are only {m}", line=m_line, file=file
+        )
+    candidates = tuple(names[i] for i in range(1, m + 1))
+    if len(set(candidates)) != m:
+        raise FormatError("two alternatives have the same name", line=m_line, file=file)
+    data_type, type_line = header.get("DATA TYPE", ("toi", 1))
+    data_type = data_type.lower()
+    if data_type not in DATA_TYPES:
+        raise FormatError(
+            f"DATA TYPE must be one of {', '.join(DATA_TYPES)}, not {data_type!r}",
+            line=type_line,
+            file=file,
+        )
+
+    merged: dict[tuple[int, ...], float] = {}
+    for number, line in data:
+        count_text, colon, order_text = line.partition(":")
+        if not colon:
+            raise FormatError("an order line must read 'count: order'", line=number, file=file)
+        count = _integer(count_text, "the count", number, file, minimum=1)
+        groups = _parse_order(order_text, m, number, file)
+        _check_type(data_type, groups, m, number, file)
+        row = [0] * m
+        for rank, group in enumerate(groups, start=1):
+            for alternative in group:
+                row[alternative] = rank
+        merged[tuple(row)] = merged.get(tuple(row), 0.0) + count
+
+    voters = sum(merged.values())
+    for key, actual in (("NUMBER VOTERS", voters), ("NUMBER UNIQUE ORDERS", len(data))):
+        stated = declared(key)
+        if stated is not None and stated[0] != actual:
+            raise FormatError(
+                f"{key} says {stated[0]} but the orders give {actual:g}", line=stated[1], file=file
+            )
+    rows = list(merged)
+    ranks = np.array(rows, dtype=np.int16).reshape(len(rows), m)
+    counts = np.array([merged[row] for row in rows], dtype=np.float64)
+    metadata = {key: value for key, (value, _) in header.items() if key not in _COUNTED}
+    return PrefLibFile(Profile(candidates, ranks, counts), data_type, metadata)
+
+
+def read_preflib(path: str | Path) -> PrefLibFile:
+    """Read a PrefLib file from disk."""
+    source = Path(path)
+    return parse_preflib(source.read_text(encoding="utf-8"), file=str(source))
+
+
+def _infer_type(profile: Profile) -> str:
+    ranked = profile.ranks > 0
+    complete = bool(ranked.all()) if profile.ranks.size else True
+    return ("s" if profile.strict else "t") + ("oc" if complete else "oi")
+
+
+def _order_text(row: Sequence[int]) -> str:
+    levels = sorted({rank for rank in row if rank > 0})
+    parts = []
+    for level in levels:
+        group = [str(i + 1) for i, rank in enumerate(row) if rank == level]
+        parts.append(group[0] if len(group) == 1 else "{" + ",".join(group) + "}")
+    return ",".join(parts)
+
+
+def format_preflib(
+    profile: Profile,
+    *,
+    data_type: str | None = None,
+    metadata: Mapping[str, str] | None = None,
+) -> str:
+    """PrefLib text for a profile: the narrowest type that fits unless one is given, orders by count."""
+    kind = data_type or _infer_type(profile)
+    if kind not in DATA_TYPES:
+        raise FormatError(f"data type must be one of {', '.join(DATA_TYPES)}, not {kind!r}")
+    if not np.array_equal(profile.counts, np.round(profile.counts)):
+        raise FormatError("PrefLib counts are whole numbers; this profile has fractional weights")
+    compact = profile.compacted()
+    lines = [
+        f"# {key}: {value}"
+        for key, value in (metadata or {}).items()
+        if key.upper() not in _COUNTED
+    ]
+    orders = [
+        (int(count), _order_text([int(rank) for rank in row]))
+        for row, count in zip(compact.ranks, compact.counts, strict=True)
+        if count > 0
+    ]
+    orders.sort(key=lambda item: -item[0])
+    lines += [
+        f"# DATA TYPE: {kind}",
+        f"# NUMBER ALTERNATIVES: {len(profile.candidates)}",
+        f"# NUMBER VOTERS: {sum(count for count, _ in orders)}",
+        f"# NUMBER UNIQUE ORDERS: {len(orders)}",
+    ]
+    lines += [
+        f"# ALTERNATIVE NAME {i}: {name}" for i, name in enumerate(profile.candidates, start=1)
+    ]
+    for count, order in orders:
+        groups = _parse_order(order, len(profile.candidates), 0, None)
+        try:
+            _check_type(kind, groups, len(profile.candidates), 0, None)
+        except FormatError as error:
+            raise FormatError(f"the profile does not fit type {kind}: {error.message}") from None
+        lines.append(f"{count}: {order}")
+    return "\n".join(lines) + "\n"
+
+
+def write_preflib(
+    path: str | Path,
+    profile: Profile,
+    *,
+    data_type: str | None = None,
+    metadata: Mapping[str, str] | None = None,
+) -> None:
+    """Write a profile as a PrefLib file (see `format_preflib`)."""
+    Path(path).write_text(
+        format_preflib(profile, data_type=data_type, metadata=metadata), encoding="utf-8"
+    )
