@@ -9,6 +9,7 @@ import charter.domain.tally.irv  # registers irv
 import charter.domain.tally.positional  # registers plurality, borda
 import charter.domain.tally.ranked_pairs  # registers ranked-pairs
 import charter.domain.tally.schulze  # registers schulze
+import charter.domain.tally.stv_ers97  # registers stv-ers97
 import charter.domain.tally.stv_meek  # registers stv-meek
 import charter.domain.tally.stv_scottish  # noqa: F401  (the last import binds nothing used) registers stv-scottish
 from charter.domain.tally.profile import Profile, TallyError
