@@ -32,3 +32,7 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+.PHONY: bench
+bench: $(STAMP)  ## the ledger benchmark (bench/run.py; BENCH_ARGS=--quick for a small run)
+	$(PY) bench/run.py $(BENCH_ARGS)

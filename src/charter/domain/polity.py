@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 
@@ -67,7 +67,7 @@ def found(constitution: Constitution, founding: Founding) -> PolityState:
             if (problem := incompatibility(state, person, post, founding.time)) is not None:
                 raise ActError(problem, path=f"{path}[{index}]")
             tenure = Tenure(person, post, kind, founding.time, until, "founding", "founding")
-            state = replace(state, tenures=state.tenures.append(tenure))
+            state = state.evolve(tenures=state.tenures.append(tenure))
     return state
 
 

@@ -1,6 +1,6 @@
 """The polity's state: an immutable value, folded from its founding and its acts.
 
-Nothing here is ever mutated: every act yields a new state (`dataclasses.replace`),
+Nothing here is ever mutated: every act yields a new state (`PolityState.evolve`),
 so a refused or malformed act cannot leave a half-changed polity behind, and
 replaying the same acts always yields an equal state. The growing collections
 are persistent (pyrsistent): a new state shares all but a path of the old one,
@@ -10,11 +10,12 @@ so an act costs the same at the millionth entry as at the first.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, Literal
 
 from pyrsistent import pmap, pvector
+from pyrsistent._pvector import python_pvector
 from pyrsistent.typing import PMap, PVector
 
 from charter.domain.constitution import Constitution
@@ -31,6 +32,20 @@ __all__ = [
     "PostKind",
     "Tenure",
 ]
+
+_EMPTY_HISTORY: PVector[Any] = python_pvector()  # type: ignore[no-untyped-call]
+
+
+def history() -> PVector[Any]:
+    """An empty persistent vector for a history that grows with the ledger (inspections, uses).
+
+    pyrsistent's pure-Python vector, not its C one: the cyclic garbage collector
+    traverses a new C vector element by element, so every act that extended a
+    long history would cost a young-generation collection time proportional to
+    the ledger's length; the Python vector exposes only its root and tail.
+    """
+    return _EMPTY_HISTORY
+
 
 PostKind = Literal["office", "body"]
 MotionStatus = Literal["tabled", "open", "closed", "carried", "failed", "withdrawn"]
@@ -134,21 +149,32 @@ class PolityState:
     motions: PMap[str, Motion] = field(default_factory=pmap)
     factions: PMap[str, Faction] = field(default_factory=pmap)
     exercises: PMap[str, PVector[Exercise]] = field(default_factory=pmap)
-    """Granted uses of power, by clause, in time order: quotas count them by bisection."""
-    inspections: PVector[Inspection] = field(default_factory=pvector)
+    """Granted uses of power, by clause, in time order (each a `history()`): quotas count them by bisection."""
+    inspections: PVector[Inspection] = field(default_factory=history)
 
     @property
     def version(self) -> int:
         """1 for the founding constitution, +1 for each amendment that took effect."""
         return len(self.versions)
 
+    def evolve(self, **changes: Any) -> PolityState:
+        """A copy with `changes`: `dataclasses.replace` without its per-call introspection."""
+        new = object.__new__(PolityState)
+        for name in _STATE_FIELDS:
+            object.__setattr__(
+                new, name, changes.pop(name) if name in changes else getattr(self, name)
+            )
+        if changes:
+            raise TypeError(f"PolityState has no field {next(iter(changes))!r}")
+        return new
+
     def with_motion(self, motion: Motion) -> PolityState:
-        return replace(self, motions=self.motions.set(motion.id, motion))
+        return self.evolve(motions=self.motions.set(motion.id, motion))
 
     def with_faction(self, faction: Faction | None, faction_id: str) -> PolityState:
         if faction is None:
-            return replace(self, factions=self.factions.discard(faction_id))
-        return replace(self, factions=self.factions.set(faction_id, faction))
+            return self.evolve(factions=self.factions.discard(faction_id))
+        return self.evolve(factions=self.factions.set(faction_id, faction))
 
     def uses(self) -> tuple[Exercise, ...]:
         """Every granted use of power, in the order of the acts."""
@@ -159,16 +185,15 @@ class PolityState:
         )
 
     def with_exercise(self, use: Exercise) -> PolityState:
-        uses = self.exercises.get(use.clause, pvector())
-        return replace(self, exercises=self.exercises.set(use.clause, uses.append(use)))
+        uses = self.exercises.get(use.clause, history())
+        return self.evolve(exercises=self.exercises.set(use.clause, uses.append(use)))
 
     def with_tenures(self, ending: list[Tenure], at: datetime, reason: str) -> PolityState:
         """Move `ending` from the current tenures to the past ones, ended at `at` for `reason`."""
         if not ending:
             return self
         gone = set(map(id, ending))
-        return replace(
-            self,
+        return self.evolve(
             tenures=pvector(t for t in self.tenures if id(t) not in gone),
             past_tenures=self.past_tenures.extend(
                 replace(t, ended=at, end_reason=reason) for t in ending
@@ -178,12 +203,39 @@ class PolityState:
     def active_tenures(self, at: datetime | None = None) -> tuple[Tenure, ...]:
         moment = at if at is not None else self.time
         if moment is None:
-            return tuple(tenure for tenure in self.tenures if tenure.ended is None)
-        return tuple(tenure for tenure in self.tenures if tenure.active(moment))
+            return tuple([tenure for tenure in self.tenures if tenure.ended is None])
+        return tuple(
+            [
+                tenure
+                for tenure in self.tenures
+                if tenure.ended is None and (tenure.until is None or moment < tenure.until)
+            ]
+        )
 
     def holders(self, post: str, at: datetime | None = None) -> tuple[str, ...]:
         """People holding a seat of `post` (office or body, not counting ex officio seats)."""
-        return tuple(tenure.person for tenure in self.active_tenures(at) if tenure.post == post)
+        moment = at if at is not None else self.time
+        return tuple(
+            [
+                tenure.person
+                for tenure in self.tenures
+                if tenure.post == post
+                and tenure.ended is None
+                and (moment is None or tenure.until is None or moment < tenure.until)
+            ]
+        )
 
     def posts_of(self, person: str, at: datetime | None = None) -> tuple[Tenure, ...]:
-        return tuple(tenure for tenure in self.active_tenures(at) if tenure.person == person)
+        moment = at if at is not None else self.time
+        return tuple(
+            [
+                tenure
+                for tenure in self.tenures
+                if tenure.person == person
+                and tenure.ended is None
+                and (moment is None or tenure.until is None or moment < tenure.until)
+            ]
+        )
+
+
+_STATE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(PolityState))

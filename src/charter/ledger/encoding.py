@@ -17,6 +17,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import Any, Literal
 
 from charter.domain.acts import DEFAULT_POWERS, Act, Entry, Outcome
@@ -62,13 +63,38 @@ def _plain(value: Any, path: str) -> Any:
     raise LedgerFormatError(f"{path}: {type(value).__name__} cannot be written to the ledger")
 
 
+class _UnusualValueError(Exception):
+    """A value `_quick_plain` leaves to `_plain` (which knows every rule and every error path)."""
+
+
+def _quick_plain(value: Any) -> Any:
+    """`_plain` for the common exact types, without building paths; _UnusualValueError for anything else."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is dict or kind is MappingProxyType:
+        return {str(key): _quick_plain(item) for key, item in value.items()}
+    if kind is list or kind is tuple:
+        return [_quick_plain(item) for item in value]
+    if kind is datetime:
+        return as_utc(value).isoformat()
+    if kind is float and math.isfinite(value):
+        return value
+    raise _UnusualValueError
+
+
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
 def canonical(value: Any) -> bytes:
     """The canonical JSON bytes of `value` (see the module docstring)."""
-    plain = _plain(value, "$")
-    text = json.dumps(
-        plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
-    return text.encode("utf-8")
+    try:
+        plain = _quick_plain(value)
+    except _UnusualValueError:
+        plain = _plain(value, "$")
+    return _ENCODER.encode(plain).encode("utf-8")
 
 
 def act_record(act: Act) -> dict[str, Any]:
@@ -203,6 +229,11 @@ def decode_entry(data: bytes) -> EntryRecord:
     seq = value.get("seq")
     if kind not in ("genesis", "act") or not isinstance(seq, int) or isinstance(seq, bool):
         raise LedgerFormatError("an entry needs an integer 'seq' and a 'type' of genesis or act")
-    if canonical(value) != data:
+    try:
+        # What json.loads gives is already plain: encode it directly (as `canonical` would).
+        again = _ENCODER.encode(value).encode("utf-8")
+    except ValueError:
+        again = canonical(value)  # a non-finite number: raises, naming where
+    if again != data:
         raise LedgerFormatError("the bytes are not in canonical form")
     return EntryRecord(seq, kind, value, data)

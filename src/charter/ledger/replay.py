@@ -124,9 +124,10 @@ class Replayer:
             raise mismatch(where, f"act.{error.path}", "a well-formed act", error.message) from None
         except LedgerFormatError as error:
             raise mismatch(where, "act", "an act record", str(error)) from None
-        difference = first_difference(
-            outcome_record(entry.outcome), record.fields.get("outcome"), "outcome"
-        )
+        expected, found = outcome_record(entry.outcome), record.fields.get("outcome")
+        if expected == found:
+            return  # equal plain values have no first difference
+        difference = first_difference(expected, found, "outcome")
         if difference is not None:
             field, wanted, got = difference
             raise mismatch(where, field, wanted, got)

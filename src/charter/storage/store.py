@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Connection, Engine, Row, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, Row, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from charter.ledger import merkle
@@ -29,7 +30,7 @@ from charter.storage.errors import (
     UnknownPolity,
 )
 from charter.storage.records import Checkpoint, Head, PolityRecord
-from charter.storage.schema import checkpoints, constitutions, entries, nodes, polities
+from charter.storage.schema import checkpoints, constitutions, entries, polities
 from charter.storage.version import require_current
 
 __all__ = ["NODE_BATCH", "LedgerStore", "open_store"]
@@ -133,31 +134,22 @@ class LedgerStore:
                 return _head(connection, polity_id)
             frontier = _fetch_nodes(connection, polity_id, merkle.frontier_keys(size))
             added = merkle.completed_nodes(size, [digest for _data, digest in items], frontier)
-            connection.execute(
-                insert(entries),
+            sql = _sql(connection)
+            connection.exec_driver_sql(
+                sql.insert_entries,
                 [
-                    {
-                        "polity_id": polity_id,
-                        "seq": size + offset,
-                        "data": data,
-                        "leaf_hash": digest,
-                    }
+                    (polity_id, size + offset, data, digest)
                     for offset, (data, digest) in enumerate(items)
                 ],
             )
-            connection.execute(
-                insert(nodes),
-                [
-                    {"polity_id": polity_id, "level": level, "idx": index, "hash": digest}
-                    for (level, index), digest in added
-                ],
+            connection.exec_driver_sql(
+                sql.insert_nodes,
+                [(polity_id, level, index, digest) for (level, index), digest in added],
             )
             new_size = size + len(items)
             known = {**frontier, **dict(added)}
             root = merkle.root_from(merkle.perfect_ranges(0, new_size), known)
-            connection.execute(
-                update(polities).where(polities.c.id == polity_id).values(size=new_size, root=root)
-            )
+            connection.exec_driver_sql(sql.move_head, (new_size, root, polity_id))
         return Head(new_size, root)
 
     def entries(self, polity_id: str, start: int, stop: int) -> list[bytes]:
@@ -177,22 +169,20 @@ class LedgerStore:
                     f"range [{start}, {stop}) is not within polity {polity_id!r}'s {size} entries"
                 )
             return list(
-                connection.execute(
-                    select(column)
-                    .where(
-                        entries.c.polity_id == polity_id,
-                        entries.c.seq >= start,
-                        entries.c.seq < stop,
-                    )
-                    .order_by(entries.c.seq)
+                connection.exec_driver_sql(
+                    f"SELECT {column.name} FROM entries WHERE polity_id = {_P} AND seq >= {_P}"
+                    f" AND seq < {_P} ORDER BY seq".replace(_P, _sql(connection).param),
+                    (polity_id, start, stop),
                 ).all()
             )
 
     def nodes(self, polity_id: str, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
         """The stored perfect subtrees among `keys`; a key not (yet) complete is absent."""
         with self._reading() as connection:
-            _head(connection, polity_id)
-            return _fetch_nodes(connection, polity_id, keys)
+            found = _fetch_nodes(connection, polity_id, keys)
+            if not found or len(found) < len(set(keys)):
+                _head(connection, polity_id)  # UnknownPolity, unless the keys are just not there
+            return found
 
     # -- checkpoints and constitutions -------------------------------------
 
@@ -269,14 +259,53 @@ class LedgerStore:
         return [(row.version, row.document) for row in rows]
 
 
+_P = "\x00"
+"""Placeholder for a bound parameter in the statements below, replaced by the driver's own."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Statements:
+    """The append path's statements in the driver's own SQL: no per-call compilation."""
+
+    param: str
+    head: str
+    head_for_update: str
+    insert_entries: str
+    insert_nodes: str
+    move_head: str
+
+    @classmethod
+    def for_param(cls, param: str, row_locks: bool) -> _Statements:
+        head = f"SELECT size, root FROM polities WHERE id = {_P}"
+        statements = {
+            "head": head,
+            "head_for_update": head + (" FOR UPDATE" if row_locks else ""),
+            "insert_entries": f"INSERT INTO entries (polity_id, seq, data, leaf_hash)"
+            f" VALUES ({_P}, {_P}, {_P}, {_P})",
+            "insert_nodes": f"INSERT INTO nodes (polity_id, level, idx, hash)"
+            f" VALUES ({_P}, {_P}, {_P}, {_P})",
+            "move_head": f"UPDATE polities SET size = {_P}, root = {_P} WHERE id = {_P}",
+        }
+        return cls(param, **{name: sql.replace(_P, param) for name, sql in statements.items()})
+
+
+# SQLite's write lock is taken at BEGIN IMMEDIATE (see engine.WRITE_OPTION); it has no FOR UPDATE.
+_SQLITE = _Statements.for_param("?", row_locks=False)
+_POSTGRESQL = _Statements.for_param("%s", row_locks=True)
+
+
+def _sql(connection: Connection) -> _Statements:
+    return _SQLITE if connection.dialect.name == "sqlite" else _POSTGRESQL
+
+
 def _head(connection: Connection, polity_id: str, *, lock: bool = False) -> Head:
-    query = select(polities.c.size, polities.c.root).where(polities.c.id == polity_id)
-    if lock:
-        query = query.with_for_update()
-    row = connection.execute(query).one_or_none()
+    sql = _sql(connection)
+    row = connection.exec_driver_sql(
+        sql.head_for_update if lock else sql.head, (polity_id,)
+    ).one_or_none()
     if row is None:
         raise UnknownPolity(polity_id)
-    return Head(row.size, bytes(row.root))
+    return Head(row[0], bytes(row[1]))
 
 
 def _fetch_nodes(
@@ -284,16 +313,20 @@ def _fetch_nodes(
 ) -> dict[NodeKey, bytes]:
     wanted = list(dict.fromkeys(keys))
     found: dict[NodeKey, bytes] = {}
+    param = _sql(connection).param
     for start in range(0, len(wanted), NODE_BATCH):
         batch = wanted[start : start + NODE_BATCH]
-        rows = connection.execute(
-            select(nodes.c.level, nodes.c.idx, nodes.c.hash).where(
-                nodes.c.polity_id == polity_id,
-                tuple_(nodes.c.level, nodes.c.idx).in_(batch),
-            )
+        # A join from the wanted keys, so that each is one primary-key lookup on both backends
+        # (SQLite scans the polity's nodes for a row-value IN list).
+        pairs = ", ".join([f"({param}, {param})"] * len(batch))
+        rows = connection.exec_driver_sql(
+            f"SELECT n.level, n.idx, n.hash FROM (VALUES {pairs}) AS k"
+            f" JOIN nodes AS n ON n.polity_id = {param}"
+            " AND n.level = k.column1 AND n.idx = k.column2",
+            (*(number for key in batch for number in key), polity_id),
         )
-        for row in rows:
-            found[(row.level, row.idx)] = bytes(row.hash)
+        for level, index, digest in rows:
+            found[(level, index)] = bytes(digest)
     return found
 
 

@@ -85,7 +85,7 @@ def _admit(
     state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime
 ) -> tuple[PolityState, tuple[str, ...]]:
     person = parsed.person or ""
-    return replace(state, members=state.members | {person}), (f"{person} admitted as a member",)
+    return state.evolve(members=state.members | {person}), (f"{person} admitted as a member",)
 
 
 def _check_expel(state: PolityState, parsed: Parsed, at: datetime) -> str | None:
@@ -217,7 +217,7 @@ def _nominate(
     state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime
 ) -> tuple[PolityState, tuple[str, ...]]:
     nomination = Nomination(parsed.person or "", parsed.post or "", by, at, grant.clause)
-    state = replace(state, nominations=state.nominations.append(nomination))
+    state = state.evolve(nominations=state.nominations.append(nomination))
     return state, (f"{parsed.person} nominated for {state.constitution.label(parsed.post or '')}",)
 
 
@@ -246,7 +246,7 @@ def _inspect(
     inspection = Inspection(
         by, target.name, target.kind, at, state.next_index, str(parsed.details.get("report", ""))
     )
-    return replace(state, inspections=state.inspections.append(inspection)), (
+    return state.evolve(inspections=state.inspections.append(inspection)), (
         f"inspection of {target.name} opened",
     )
 
@@ -293,7 +293,7 @@ def _check_amend(state: PolityState, parsed: Parsed, at: datetime) -> str | None
     result = _amended(state, parsed)
     if isinstance(result, str):
         return result
-    after = replace(state, constitution=result)
+    after = state.evolve(constitution=result)
     for tenure in after.active_tenures(at):
         definition = result.offices.get(tenure.post) or result.bodies.get(tenure.post)
         if definition is None:

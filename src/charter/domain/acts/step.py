@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from charter.domain.acts.args import Args
 from charter.domain.acts.factions import STATUS_ACTS
 from charter.domain.acts.model import Act, Outcome
@@ -75,4 +73,4 @@ def step(state: PolityState, act: Act) -> tuple[PolityState, Outcome]:
         raise ActError(f"unknown act '{act.kind}'; known acts: {', '.join(ACT_KINDS)}", path="act")
     if not outcome.granted:
         new_state = state
-    return replace(new_state, time=act.time, next_index=state.next_index + 1), outcome
+    return new_state.evolve(time=act.time, next_index=state.next_index + 1), outcome
