@@ -246,3 +246,20 @@ def test_an_altered_constitution_version_in_the_database_is_found(ledger, databa
         d=json.dumps(altered),
     )
     assert found_at(ledger) == ("constitution version 1", "document")
+
+
+def test_a_writer_that_keeps_losing_races_judges_under_the_lock(
+    service, database, keys, monkeypatch
+):
+    import charter.services.polities as polities
+
+    monkeypatch.setattr(polities, "OPTIMISTIC_ATTEMPTS", 0)
+    other = PolityService(open_store(database, create=False), keys)
+    service.perform("coop", spend("ben", day(2026, 1, 15)))
+    third = other.perform("coop", spend("ben", day(2026, 1, 16)))
+    assert third.index == 1
+    assert other.perform("coop", spend("ben", day(2026, 1, 17))).outcome.granted
+    assert "quota exhausted" in other.perform("coop", spend("ben", day(2026, 1, 18))).outcome.basis
+    other.checkpoint("coop")
+    assert verify(other.export("coop")).ok
+    other.store.close()

@@ -160,6 +160,32 @@ class StoreContract:
         assert (row_count(store, entries), row_count(store, nodes)) == counts
         assert store.entries(polity, 0, 5) == payloads(0, 5)
 
+    def test_locked_append_builds_for_the_current_size(self, store, polity):
+        store.append(polity, 0, items(payloads(0, 4)))
+        seen = []
+
+        def build(size):
+            seen.append(size)
+            return items(payloads(size, size + 3))
+
+        head = store.append_locked(polity, build)
+        assert seen == [4]
+        assert head.size == 7
+        assert store.entries(polity, 0, 7) == payloads(0, 7)
+        assert head.root == naive_root([leaf(data) for data in payloads(0, 7)])
+
+    def test_a_failing_build_writes_nothing(self, store, polity):
+        store.append(polity, 0, items(payloads(0, 2)))
+        counts = (row_count(store, entries), row_count(store, nodes))
+
+        def build(size):
+            raise RuntimeError("judged malformed")
+
+        with pytest.raises(RuntimeError, match="judged malformed"):
+            store.append_locked(polity, build)
+        assert store.head(polity).size == 2
+        assert (row_count(store, entries), row_count(store, nodes)) == counts
+
     def test_a_malformed_leaf_hash_is_refused_before_writing(self, store, polity):
         with pytest.raises(ValueError, match="leaf hash"):
             store.append(polity, 0, [(b"a", b"short")])

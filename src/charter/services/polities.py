@@ -27,9 +27,16 @@ from charter.ledger.encoding import act_entry, canonical, genesis_entry
 from charter.ledger.replay import Replayer
 from charter.storage import Checkpoint, Conflict, Head, LedgerStore
 
-__all__ = ["MAX_ATTEMPTS", "ConsistencyProof", "InclusionProof", "PolityService", "ledger_items"]
+__all__ = [
+    "OPTIMISTIC_ATTEMPTS",
+    "ConsistencyProof",
+    "InclusionProof",
+    "PolityService",
+    "ledger_items",
+]
 
-MAX_ATTEMPTS = 64
+OPTIMISTIC_ATTEMPTS = 3
+"""Races lost before an append is judged under the polity's lock instead."""
 
 
 def _now() -> datetime:
@@ -130,17 +137,43 @@ class PolityService:
 
     def perform_all(self, polity_id: str, acts: Sequence[Act]) -> list[Entry]:
         """Judge and store several acts in one transaction: one commit for the whole batch."""
-        for _ in range(MAX_ATTEMPTS):
-            polity = self.polity(polity_id)
+
+        def judge(polity: Polity) -> list[Judgement]:
             judgements: list[Judgement] = []
             for act in acts:
                 judgements.append(polity.judge(act, judgements[-1] if judgements else None))
-            try:
-                self.store.append(polity_id, polity.state.next_index + 1, ledger_items(judgements))
-            except Conflict:
-                continue
+            return judgements
+
+        return self.commit(polity_id, judge)
+
+    def commit(self, polity_id: str, judge: Callable[[Polity], list[Judgement]]) -> list[Entry]:
+        """Judge against the stored state and append durably; the entries once committed.
+
+        Optimistic first: judging and hashing happen outside any lock, and the
+        append is refused (`Conflict`) if another writer got there first. After
+        OPTIMISTIC_ATTEMPTS such races the judging moves under the polity's lock,
+        so a writer under heavy contention still makes progress.
+        """
+        for _ in range(OPTIMISTIC_ATTEMPTS):
+            polity = self.polity(polity_id)
+            judgements = judge(polity)
+            if judgements:
+                try:
+                    self.store.append(
+                        polity_id, polity.state.next_index + 1, ledger_items(judgements)
+                    )
+                except Conflict:
+                    continue
             return self.adopt(polity_id, judgements)
-        raise Conflict(self.store.head(polity_id).size, polity_id=polity_id)
+        judged: list[Judgement] = []
+
+        def build(size: int) -> list[tuple[bytes, bytes]]:
+            polity = self.polity(polity_id)
+            judged[:] = judge(polity)
+            return ledger_items(judged)
+
+        self.store.append_locked(polity_id, build)
+        return self.adopt(polity_id, judged)
 
     def adopt(self, polity_id: str, judgements: Sequence[Judgement]) -> list[Entry]:
         """Advance this service's fold by judgements now durably stored, and record new
@@ -190,37 +223,31 @@ class PolityService:
     def prove_inclusion(
         self, polity_id: str, index: int, size: int | None = None
     ) -> InclusionProof:
-        """An inclusion proof of entry `index` in the tree of `size` entries (default: all)."""
+        """An inclusion proof of entry `index` in the tree of `size` entries (default: all).
+
+        Everything the proof needs (its path, the leaf, the root) comes in one query.
+        """
         tree_size = self.store.head(polity_id).size if size is None else size
-        fetch = self._fetcher(polity_id)
-        path = proofs.prove_inclusion(fetch, index, tree_size)
-        leaf = fetch([(0, index)])[(0, index)]
-        root = merkle.root_from(
-            merkle.perfect_ranges(0, tree_size), fetch(merkle.perfect_ranges(0, tree_size))
-        )
-        return InclusionProof(index, tree_size, leaf, tuple(path), root)
+        path_keys = proofs.inclusion_proof_keys(index, tree_size)
+        root_keys = merkle.perfect_ranges(0, tree_size)
+        wanted = proofs.needed_keys(path_keys, [root_keys, [(0, index)]])
+        nodes = self.store.nodes(polity_id, wanted)
+        path = proofs.inclusion_proof(index, tree_size, nodes)
+        root = merkle.root_from(root_keys, nodes)
+        return InclusionProof(index, tree_size, nodes[(0, index)], tuple(path), root)
 
     def prove_consistency(self, polity_id: str, old_size: int, new_size: int) -> ConsistencyProof:
         """A consistency proof that the first `old_size` entries are unchanged at `new_size`."""
-        fetch = self._fetcher(polity_id)
-        proof = proofs.prove_consistency(fetch, old_size, new_size)
+        proof_keys = proofs.consistency_proof_keys(old_size, new_size)
         old_keys, new_keys = merkle.perfect_ranges(0, old_size), merkle.perfect_ranges(0, new_size)
-        known = fetch([*old_keys, *new_keys])
+        nodes = self.store.nodes(polity_id, proofs.needed_keys(proof_keys, [old_keys, new_keys]))
         return ConsistencyProof(
             old_size,
             new_size,
-            merkle.root_from(old_keys, known),
-            merkle.root_from(new_keys, known),
-            tuple(proof),
+            merkle.root_from(old_keys, nodes),
+            merkle.root_from(new_keys, nodes),
+            tuple(proofs.consistency_proof(old_size, new_size, nodes)),
         )
-
-    def _fetcher(
-        self, polity_id: str
-    ) -> Callable[[Sequence[merkle.NodeKey]], dict[merkle.NodeKey, bytes]]:
-        def fetch(keys: Sequence[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
-            return self.store.nodes(polity_id, keys)
-
-        return fetch
 
 
 def ledger_items(judgements: Sequence[Judgement]) -> list[tuple[bytes, bytes]]:

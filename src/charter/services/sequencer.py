@@ -18,10 +18,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from charter.domain.acts import Act, Entry
-from charter.domain.polity import Judgement
+from charter.domain.polity import Judgement, Polity
 from charter.errors import ActError
-from charter.services.polities import MAX_ATTEMPTS, PolityService, ledger_items
-from charter.storage import Conflict
+from charter.services.polities import PolityService
 
 __all__ = ["Sequencer"]
 
@@ -115,11 +114,11 @@ class Sequencer:
                 request.future.set_exception(result)
 
     def _append(self, polity_id: str, batch: list[_Request]) -> list[Entry | ActError]:
-        service = self.service
-        for _ in range(MAX_ATTEMPTS):
-            polity = service.polity(polity_id)
+        results: list[Judgement | ActError] = []
+
+        def judge(polity: Polity) -> list[Judgement]:
+            results.clear()
             judged: list[Judgement] = []
-            results: list[Judgement | ActError] = []
             for request in batch:
                 try:
                     judgement = polity.judge(request.act, judged[-1] if judged else None)
@@ -128,12 +127,7 @@ class Sequencer:
                     continue
                 judged.append(judgement)
                 results.append(judgement)
-            try:
-                if judged:
-                    start = polity.state.next_index + 1
-                    service.store.append(polity_id, start, ledger_items(judged))
-            except Conflict:
-                continue
-            service.adopt(polity_id, judged)
-            return [r.entry if isinstance(r, Judgement) else r for r in results]
-        raise Conflict(service.store.head(polity_id).size, polity_id=polity_id)
+            return judged
+
+        self.service.commit(polity_id, judge)
+        return [r.entry if isinstance(r, Judgement) else r for r in results]

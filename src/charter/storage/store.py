@@ -10,7 +10,7 @@ lock, and a `Conflict` tells them to re-check their act against the newer log.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
@@ -123,34 +123,31 @@ class LedgerStore:
         Raises `Conflict` (writing nothing) when another writer got there
         first. Returns the new head once the transaction has committed.
         """
-        for _data, digest in items:
-            if len(digest) != merkle.HASH_SIZE:
-                raise ValueError(f"a leaf hash has {len(digest)} bytes, not {merkle.HASH_SIZE}")
+        _check_leaves(items)
         with self._writing() as connection:
             size = _head(connection, polity_id, lock=True).size
             if size != expected_size:
                 raise Conflict(size, expected_size=expected_size, polity_id=polity_id)
             if not items:
                 return _head(connection, polity_id)
-            frontier = _fetch_nodes(connection, polity_id, merkle.frontier_keys(size))
-            added = merkle.completed_nodes(size, [digest for _data, digest in items], frontier)
-            sql = _sql(connection)
-            connection.exec_driver_sql(
-                sql.insert_entries,
-                [
-                    (polity_id, size + offset, data, digest)
-                    for offset, (data, digest) in enumerate(items)
-                ],
-            )
-            connection.exec_driver_sql(
-                sql.insert_nodes,
-                [(polity_id, level, index, digest) for (level, index), digest in added],
-            )
-            new_size = size + len(items)
-            known = {**frontier, **dict(added)}
-            root = merkle.root_from(merkle.perfect_ranges(0, new_size), known)
-            connection.exec_driver_sql(sql.move_head, (new_size, root, polity_id))
-        return Head(new_size, root)
+            return _insert(connection, polity_id, size, items)
+
+    def append_locked(
+        self, polity_id: str, build: Callable[[int], Sequence[tuple[bytes, bytes]]]
+    ) -> Head:
+        """Lock the polity, then append what `build(size)` returns for the log's current size.
+
+        The pessimistic path for contended logs: nobody else can append while
+        `build` runs, so its items can never be stale. Costlier for everyone
+        else (the lock is held while building), so callers try `append` first.
+        """
+        with self._writing() as connection:
+            size = _head(connection, polity_id, lock=True).size
+            items = build(size)
+            _check_leaves(items)
+            if not items:
+                return _head(connection, polity_id)
+            return _insert(connection, polity_id, size, items)
 
     def entries(self, polity_id: str, start: int, stop: int) -> list[bytes]:
         """The data of entries [start, stop), in order."""
@@ -296,6 +293,34 @@ _POSTGRESQL = _Statements.for_param("%s", row_locks=True)
 
 def _sql(connection: Connection) -> _Statements:
     return _SQLITE if connection.dialect.name == "sqlite" else _POSTGRESQL
+
+
+def _check_leaves(items: Sequence[tuple[bytes, bytes]]) -> None:
+    for _data, digest in items:
+        if len(digest) != merkle.HASH_SIZE:
+            raise ValueError(f"a leaf hash has {len(digest)} bytes, not {merkle.HASH_SIZE}")
+
+
+def _insert(
+    connection: Connection, polity_id: str, size: int, items: Sequence[tuple[bytes, bytes]]
+) -> Head:
+    """Store `items` after `size` entries, with the subtrees they complete; move the head."""
+    frontier = _fetch_nodes(connection, polity_id, merkle.frontier_keys(size))
+    added = merkle.completed_nodes(size, [digest for _data, digest in items], frontier)
+    sql = _sql(connection)
+    connection.exec_driver_sql(
+        sql.insert_entries,
+        [(polity_id, size + offset, data, digest) for offset, (data, digest) in enumerate(items)],
+    )
+    connection.exec_driver_sql(
+        sql.insert_nodes,
+        [(polity_id, level, index, digest) for (level, index), digest in added],
+    )
+    new_size = size + len(items)
+    known = {**frontier, **dict(added)}
+    root = merkle.root_from(merkle.perfect_ranges(0, new_size), known)
+    connection.exec_driver_sql(sql.move_head, (new_size, root, polity_id))
+    return Head(new_size, root)
 
 
 def _head(connection: Connection, polity_id: str, *, lock: bool = False) -> Head:
