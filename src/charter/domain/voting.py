@@ -51,6 +51,22 @@ class VoteResult:
     explanation: str
     recorded: bool = False
 
+    def as_dict(self) -> dict[str, object]:
+        """The result as plain data: the full count, quorum, threshold and explanation."""
+        return {
+            "carried": self.carried,
+            "yes": self.count.yes,
+            "no": self.count.no,
+            "abstain": self.count.abstain,
+            "seats": self.seats,
+            "quorum_required": self.quorum_required,
+            "quorum_met": self.quorum_met,
+            "threshold": self.threshold,
+            "abstentions": self.abstentions,
+            "recorded": self.recorded,
+            "explanation": self.explanation,
+        }
+
 
 Counter = Callable[[Count, int, Threshold, Quorum | None, bool], VoteResult]
 

@@ -141,20 +141,7 @@ def outcome_record(outcome: Outcome) -> dict[str, Any]:
         "effects": list(outcome.effects),
     }
     if outcome.result is not None:
-        result = outcome.result
-        record["result"] = {
-            "carried": result.carried,
-            "yes": result.count.yes,
-            "no": result.count.no,
-            "abstain": result.count.abstain,
-            "seats": result.seats,
-            "quorum_required": result.quorum_required,
-            "quorum_met": result.quorum_met,
-            "threshold": result.threshold,
-            "abstentions": result.abstentions,
-            "recorded": result.recorded,
-            "explanation": result.explanation,
-        }
+        record["result"] = outcome.result.as_dict()
     return record
 
 

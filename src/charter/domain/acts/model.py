@@ -147,18 +147,7 @@ class Entry:
             "effects": list(self.outcome.effects),
         }
         if self.outcome.result is not None:
-            result = self.outcome.result
-            data["result"] = {
-                "carried": result.carried,
-                "yes": result.count.yes,
-                "no": result.count.no,
-                "abstain": result.count.abstain,
-                "seats": result.seats,
-                "quorum_required": result.quorum_required,
-                "quorum_met": result.quorum_met,
-                "threshold": result.threshold,
-                "abstentions": result.abstentions,
-            }
+            data["result"] = self.outcome.result.as_dict()
         if self.act.note:
             data["note"] = self.act.note
         return data
