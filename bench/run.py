@@ -471,7 +471,10 @@ def proof_figures(backend: str, url: str, count: int, samples: int) -> list[Row]
     service = PolityService(store, KeyRing(Path(tempfile.gettempdir())))
     rng = random.Random(1922)
     size = store.head("proofs").size
-    fetch = service._fetcher("proofs")
+
+    def fetch(keys: Sequence[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
+        return store.nodes("proofs", keys)
+
     param = _param(url)
     point = (
         f"SELECT hash FROM nodes WHERE polity_id = {param} AND level = {param} AND idx = {param}"
