@@ -36,3 +36,8 @@ clean:
 .PHONY: bench
 bench: $(STAMP)  ## the ledger benchmark (bench/run.py; BENCH_ARGS=--quick for a small run)
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+.PHONY: bench-tally
+bench-tally: $(STAMP)  ## the tally benchmark against its peers (bench/tally_bench.py; BENCH_ARGS=--quick)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) bench/tally_bench.py $(BENCH_ARGS)
