@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from charter.domain.tally.profile import Profile, TallyError
 from charter.formats.errors import FormatError
@@ -70,7 +71,11 @@ def read_blt(path: str | Path) -> BltElection:
 
 def loads_blt(text: str) -> BltElection:
     """Read BLT text (see the module docstring for what is accepted)."""
-    lines = [_clean(line) for line in text.splitlines()]
+    raw_lines = text.splitlines()
+    fast = _bulk_blt(raw_lines)
+    if fast is not None:
+        return fast
+    lines = [_clean(line) for line in raw_lines]
     number = _next_content(lines, 0)
     if number is None:
         raise FormatError("empty file: expected 'candidates seats'", line=1)
@@ -126,6 +131,138 @@ def loads_blt(text: str) -> BltElection:
         tuple(names[c] for c in sorted(withdrawn)),
         {name: extra for name, extra in details.items() if extra},
     )
+
+
+_BULK_BALLOTS = re.compile(r"[0-9 \t\n]*")
+
+
+def _bulk_blt(raw_lines: list[str]) -> BltElection | None:
+    """A file whose ballots are plain numbers (no ties, comments or fractions), read at once.
+
+    None when anything is unusual or would be refused: `loads_blt` then reads line by line,
+    which names the line at fault.
+    """
+    index = 0
+    while index < len(raw_lines) and (
+        not (line := _clean(raw_lines[index])) or line.startswith("#")
+    ):
+        index += 1
+    if index >= len(raw_lines):
+        return None
+    header = line.split()
+    if len(header) != 2 or not all(part.isdigit() for part in header):
+        return None
+    n, seats = int(header[0]), int(header[1])
+    if n < 1 or not 1 <= seats <= n:
+        return None
+    withdrawn: set[int] = set()
+    index += 1
+    while index < len(raw_lines):
+        line = _clean(raw_lines[index])
+        if line and not line.startswith("#") and not line.startswith("-"):
+            break
+        for part in line.split() if line.startswith("-") else ():
+            if not re.fullmatch(r"-[0-9]+", part) or not 1 <= -int(part) <= n:
+                return None
+            withdrawn.add(-int(part) - 1)
+        index += 1
+    try:
+        end = raw_lines.index("0", index)
+    except ValueError:
+        return None
+    body = "\n".join(raw_lines[index:end])
+    if not _BULK_BALLOTS.fullmatch(body):
+        return None
+    parsed = _bulk_ballots(body, n)
+    if parsed is None:
+        return None
+    ranks, weights = parsed
+    lines = [""] * (end + 1) + [_clean(line) for line in raw_lines[end + 1 :]]
+    names, title, details = _trailer(lines, end + 1, n)
+    if len(set(names)) != len(names):
+        return None
+    profile = _compacted(Profile(tuple(names), ranks, weights, frozenset(withdrawn)))
+    return BltElection(
+        profile,
+        seats,
+        title,
+        tuple(names[c] for c in sorted(withdrawn)),
+        {name: extra for name, extra in details.items() if extra},
+    )
+
+
+def _compacted(profile: Profile) -> Profile:
+    """`profile.compacted()`, row for row, sorting one packed number per row when rows fit in one."""
+    ranks = profile.ranks
+    width = max(int(ranks.max(initial=0)), 1).bit_length()
+    if ranks.shape[0] == 0 or width * ranks.shape[1] > 62:
+        return profile.compacted()
+    # Fixed-width fields, the first column most significant: numbers sort as rows do.
+    shifts = np.arange(ranks.shape[1] - 1, -1, -1, dtype=np.int64) * width
+    keys = (ranks.astype(np.int64) << shifts).sum(axis=1)
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    counts = np.bincount(inverse.ravel(), weights=profile.counts, minlength=first.size)
+    return Profile(
+        profile.candidates,
+        ranks[first].astype(np.int16),
+        counts.astype(np.float64),
+        profile.withdrawn,
+    )
+
+
+def _bulk_ballots(
+    body: str, n: int
+) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.float64]] | None:
+    """Lines `weight c1 c2 ... 0` (whole numbers, blank lines allowed) as rank rows and weights."""
+    raw = np.frombuffer((body + "\n").encode("ascii"), np.uint8)
+    digit = (raw - np.uint8(ord("0"))) <= 9
+    begins = np.empty_like(digit)
+    begins[0] = digit[0]
+    begins[1:] = digit[1:] & ~digit[:-1]
+    starts = np.flatnonzero(begins)
+    if starts.size == 0:
+        return None
+    finishes = np.flatnonzero(digit[:-1] & ~digit[1:]) + 1  # the text ends with a newline
+    lengths = finishes - starts
+    longest = int(lengths.max())
+    if longest > 15:
+        return None
+    values = (raw[starts] - np.uint8(ord("0"))).astype(np.int64)
+    for place in range(1, longest):
+        longer = np.flatnonzero(lengths > place)
+        values[longer] = values[longer] * 10 + (raw[starts[longer] + place] - ord("0"))
+    # Which line each number is on; blank lines hold none.
+    line = np.searchsorted(np.flatnonzero(raw == ord("\n")), starts)
+    first = np.ones(starts.size, dtype=bool)
+    first[1:] = line[1:] != line[:-1]
+    heads = np.flatnonzero(first)
+    sizes = np.empty_like(heads)
+    sizes[:-1] = heads[1:] - heads[:-1]
+    sizes[-1] = values.size - heads[-1]
+    if sizes.min() < 2:
+        return None
+    ranks = np.zeros((heads.size, n), dtype=np.int16)
+    if (sizes == sizes[0]).all():
+        table = values.reshape(heads.size, int(sizes[0]))
+        weights, choices, closing = table[:, 0], table[:, 1:-1], table[:, -1]
+        if choices.size and (choices.min() < 1 or choices.max() > n):
+            return None
+        ranks[np.arange(heads.size)[:, None], choices - 1] = np.arange(1, choices.shape[1] + 1)
+    else:
+        weights = values[heads]
+        closing = values[heads + sizes - 1]
+        is_choice = np.ones(values.size, dtype=bool)
+        is_choice[heads] = False
+        is_choice[heads + sizes - 1] = False
+        choices = values[is_choice]
+        if choices.size and (choices.min() < 1 or choices.max() > n):
+            return None
+        row = np.repeat(np.arange(heads.size), sizes)[is_choice]
+        rank = (np.arange(values.size) - np.repeat(heads, sizes))[is_choice]
+        ranks[row, choices - 1] = rank
+    if (closing != 0).any() or np.count_nonzero(ranks) != choices.size:
+        return None
+    return ranks, weights.astype(np.float64)
 
 
 def dumps_blt(
