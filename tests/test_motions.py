@@ -11,6 +11,7 @@ import pytest
 from charter import Act, ActError, Entry, Polity
 from charter.domain.constitution.types import Quorum, Threshold
 from charter.domain.invariants import violations
+from charter.domain.state import Mark
 from charter.domain.voting import Count, count_decision
 from conftest import COOP_MEMBERS, coop_variant, cooperative_founding, day
 
@@ -224,7 +225,7 @@ def test_each_voter_has_one_ballot(coop: Polity) -> None:
     vote(coop, "paint", when, ben="yes")
     again = apply(coop, "ben", "cast-ballot", when, motion="paint", choice="no")
     assert_refused(again, "ben has already voted on 'paint'")
-    assert dict(coop.state.motions["paint"].ballots) == {"ben": "yes"}
+    assert dict(coop.state.motions["paint"].ballots) == {"ben": (Mark(1, choice="yes"),)}
 
 
 def test_non_seat_holder_cannot_vote_in_the_board(coop: Polity) -> None:
@@ -253,7 +254,7 @@ def test_ballot_on_a_closed_vote_is_refused(coop: Polity) -> None:
     assert apply(coop, "ana", "close-vote", when, motion="paint").outcome.granted
     entry = apply(coop, "cai", "cast-ballot", when, motion="paint", choice="yes")
     assert_refused(entry, "the vote on 'paint' is not open (closed)")
-    assert dict(coop.state.motions["paint"].ballots) == {"ben": "yes"}
+    assert dict(coop.state.motions["paint"].ballots) == {"ben": (Mark(1, choice="yes"),)}
 
 
 def test_ballot_on_an_unknown_motion_is_malformed(coop: Polity) -> None:

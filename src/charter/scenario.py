@@ -223,12 +223,28 @@ def _founding(
     members = _names(document, raw.get("members"), (*at, "members"), problems)
     posts_raw = raw.get("posts", {}) or {}
     posts: dict[str, tuple[str, ...]] = {}
+    votes: dict[str, dict[str, int]] = {}
     if not isinstance(posts_raw, Mapping):
         problems.append(document.problem("expected a mapping of posts to holders", (*at, "posts")))
     else:
         for post, holders in posts_raw.items():
-            posts[str(post)] = _names(document, holders, (*at, "posts", post), problems)
-    return Founding(time=time, members=members, posts=posts)
+            where = (*at, "posts", post)
+            if isinstance(holders, Mapping):  # a weighted body: {person: votes}
+                posts[str(post)] = tuple(str(person) for person in holders)
+                votes[str(post)] = {}
+                for person, carried in holders.items():
+                    if isinstance(carried, bool) or not isinstance(carried, int) or carried < 1:
+                        problems.append(
+                            document.problem(
+                                f"expected a positive whole number of votes, got {describe_value(carried)}",
+                                (*where, person),
+                            )
+                        )
+                    else:
+                        votes[str(post)][str(person)] = carried
+            else:
+                posts[str(post)] = _names(document, holders, where, problems)
+    return Founding(time=time, members=members, posts=posts, votes=votes)
 
 
 def _apply_changes(

@@ -91,6 +91,25 @@ def seat_count(state: PolityState, body: str, at: datetime) -> int:
     return len(seat_holders(state, body, at))
 
 
+def vote_weight(state: PolityState, body: str, person: str, at: datetime) -> int:
+    """Votes `person` carries in `body`: their seats' mandates in a weighted body, else one."""
+    definition = state.constitution.bodies.get(body)
+    if definition is None or not definition.weighted:
+        return 1
+    own = sum(
+        t.votes for t in state.tenures if t.post == body and t.person == person and t.active(at)
+    )
+    return own or 1  # an ex officio seat carries one vote
+
+
+def vote_total(state: PolityState, body: str, at: datetime) -> int:
+    """Votes that could be cast in `body`: its seats, or in a weighted body its members' mandates."""
+    definition = state.constitution.bodies.get(body)
+    if definition is None or not definition.weighted:
+        return seat_count(state, body, at)
+    return sum(vote_weight(state, body, person, at) for person in seat_holders(state, body, at))
+
+
 def offices_of(state: PolityState, person: str, at: datetime) -> frozenset[str]:
     return frozenset(t.post for t in state.posts_of(person, at) if t.kind == "office")
 

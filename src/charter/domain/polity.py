@@ -30,6 +30,8 @@ class Founding:
             object.__setattr__(self, "time", as_utc(self.time))
 
     posts: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    votes: Mapping[str, Mapping[str, int]] = field(default_factory=lambda: MappingProxyType({}))
+    """Votes carried by founding seats of weighted bodies, by body and person (others carry one)."""
 
 
 def found(constitution: Constitution, founding: Founding) -> PolityState:
@@ -66,7 +68,15 @@ def found(constitution: Constitution, founding: Founding) -> PolityState:
                 raise ActError(f"{person} is listed twice", path=f"{path}[{index}]")
             if (problem := incompatibility(state, person, post, founding.time)) is not None:
                 raise ActError(problem, path=f"{path}[{index}]")
-            tenure = Tenure(person, post, kind, founding.time, until, "founding", "founding")
+            votes = founding.votes.get(post, {}).get(person, 1)
+            if votes != 1 and not getattr(definition, "weighted", False):
+                raise ActError(
+                    f"{post} does not carry weighted votes (only a body with weighted: true does)",
+                    path=f"{path}.{person}",
+                )
+            tenure = Tenure(
+                person, post, kind, founding.time, until, "founding", "founding", votes=votes
+            )
             state = state.evolve(tenures=state.tenures.append(tenure))
     return state
 

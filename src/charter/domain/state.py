@@ -25,6 +25,7 @@ __all__ = [
     "Exercise",
     "Faction",
     "Inspection",
+    "Mark",
     "Motion",
     "MotionStatus",
     "Nomination",
@@ -64,6 +65,8 @@ class Tenure:
     chosen_by: str
     ended: datetime | None = None
     end_reason: str = ""
+    votes: int = 1
+    """Votes the seat carries in a weighted body (a delegate's mandate); 1 elsewhere."""
 
     def active(self, at: datetime) -> bool:
         return self.ended is None and (self.until is None or at < self.until)
@@ -81,8 +84,29 @@ class Nomination:
 
 
 @dataclass(frozen=True, slots=True)
+class Mark:
+    """Part of one ballot: `votes` votes given one way (a ballot is several where votes are split).
+
+    On a yes/no motion `choice` is yes, no or abstain; on a choice motion
+    `ranking` lists options in order of preference (for an approval count, the
+    approved options), and an empty ranking is a blank vote.
+    """
+
+    votes: int
+    choice: str | None = None
+    ranking: tuple[str, ...] = ()
+    receipt: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Motion:
-    """A motion before a body, from tabling to its result."""
+    """A motion before a body, from tabling to its result.
+
+    A yes/no motion has no `options`; a choice motion chooses `seats` of its
+    `options` (an election: the candidates for the `election` post). A secret
+    vote records in `ballots` only who voted; what was voted arrives as the
+    anonymous `box` when the vote closes.
+    """
 
     id: str
     body: str
@@ -94,11 +118,18 @@ class Motion:
     matter: str | None = None
     seconder: str | None = None
     status: MotionStatus = "tabled"
-    ballots: PMap[str, str] = field(default_factory=pmap)
+    ballots: PMap[str, tuple[Mark, ...]] = field(default_factory=pmap)
     opened_at: datetime | None = None
     closed_at: datetime | None = None
     result: VoteResult | None = None
     effect: str = ""
+    options: tuple[str, ...] = ()
+    seats: int = 1
+    election: tuple[PostKind, str] | None = None
+    amends: str | None = None
+    amended_by: tuple[str, ...] = ()
+    secret: bool = False
+    box: tuple[Mark, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

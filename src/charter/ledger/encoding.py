@@ -146,11 +146,15 @@ def outcome_record(outcome: Outcome) -> dict[str, Any]:
 
 
 def founding_record(founding: Founding) -> dict[str, Any]:
-    return {
+    record: dict[str, Any] = {
         "time": founding.time,
         "members": list(founding.members),
         "posts": {post: list(people) for post, people in founding.posts.items()},
     }
+    weighted = {post: dict(votes) for post, votes in founding.votes.items() if votes}
+    if weighted:  # only where a weighted body has founding seats: older entries stay as they were
+        record["votes"] = weighted
+    return record
 
 
 def founding_from_record(record: Mapping[str, Any]) -> Founding:
@@ -160,6 +164,7 @@ def founding_from_record(record: Mapping[str, Any]) -> Founding:
             time=datetime.fromisoformat(time) if time is not None else None,
             members=tuple(record.get("members", ())),
             posts={post: tuple(people) for post, people in record.get("posts", {}).items()},
+            votes={post: dict(votes) for post, votes in record.get("votes", {}).items()},
         )
     except (AttributeError, TypeError, ValueError) as error:
         raise LedgerFormatError(f"not a founding record: {error}") from None

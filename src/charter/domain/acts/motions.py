@@ -3,7 +3,10 @@
 A body exercises its powers only through motions: a motion may carry an
 `action` (appoint, elect, dismiss, amend, ...), checked against the body's
 grants when it is tabled (an out-of-order motion is refused at once) and again
-when its result is declared, and taking effect only if carried.
+when its result is declared, and taking effect only if carried. A motion may
+instead choose among `options`, or hold an `election` of candidates to an
+office or body, counted by its procedure's tally method; or it may `amend`
+another motion still tabled, whose wording (and action) it replaces if carried.
 
 Who may table, second or put a motion to the vote in a body: the holders of a
 clause granting `propose-motion`, `second` or `set-agenda` over that body; where
@@ -16,13 +19,27 @@ from dataclasses import replace
 from datetime import datetime
 
 from charter.domain.acts.args import Args
+from charter.domain.acts.ballots import (
+    BALLOT_KEYS,
+    BallotRefusedError,
+    count_marks,
+    read_ballot,
+    read_box,
+)
 from charter.domain.acts.model import Act, Outcome
 from charter.domain.acts.powers import POWER_ACTS, Parsed, PowerSpec, exercise
-from charter.domain.authority import Target, authorize, reaches, seat_count, seat_holders
+from charter.domain.authority import (
+    Target,
+    authorize,
+    reaches,
+    seat_holders,
+    vote_total,
+    vote_weight,
+)
 from charter.domain.constitution import Grant, grants_of
 from charter.domain.constitution.model import Procedure
-from charter.domain.state import Motion, MotionStatus, PolityState
-from charter.domain.voting import Count, count_decision, recorded_decision
+from charter.domain.state import Mark, Motion, MotionStatus, PolityState, PostKind
+from charter.domain.voting import Count, count_decision, decision_kind, recorded_decision
 from charter.errors import ActError
 
 __all__ = ["MOTION_ACTS"]
@@ -120,6 +137,69 @@ def _procedure_name(
     return "ordinary" if "ordinary" in c.procedures else None
 
 
+def _names_list(args: Args, name: str) -> tuple[str, ...]:
+    values = args.sequence(name)
+    for index, value in enumerate(values):
+        if not isinstance(value, str) or not value.strip():
+            raise ActError("expected a name", path=f"{args.path(name)}[{index}]")
+        if value in values[:index]:
+            raise ActError(f"{value} is listed twice", path=f"{args.path(name)}[{index}]")
+    return tuple(values)
+
+
+def _seats(args: Args, options: tuple[str, ...]) -> int:
+    if "seats" not in args.values:
+        return 1
+    seats = args.count("seats")
+    if not 1 <= seats <= len(options):
+        raise ActError(
+            f"expected between 1 and {len(options)} (the number of options)",
+            path=args.path("seats"),
+        )
+    return seats
+
+
+Election = tuple[PostKind, str, tuple[str, ...], int]
+
+
+def _election(state: PolityState, args: Args) -> Election | None:
+    raw = args.mapping("election", required=False)
+    if raw is None:
+        return None
+    inner = Args(raw, args.path("election"))
+    kind, post = inner.post(state)
+    candidates = _names_list(inner, "candidates")
+    seats = _seats(inner, candidates)
+    inner.finish()
+    return kind, post, candidates, seats
+
+
+def _election_in_order(state: PolityState, body: str, election: Election, at: datetime) -> str:
+    """'' if `body` could elect each candidate to the post now, else why the election is out of order."""
+    kind, post, candidates, seats = election
+    c = state.constitution
+    definition = c.offices.get(post) or c.bodies[post]
+    if definition.seats is not None:
+        free = definition.seats - len(state.holders(post, at))
+        if seats > free:
+            return f"{c.label(post)} has {free} free seat{'s' if free != 1 else ''}, not {seats}"
+    for candidate in candidates:
+        parsed = Parsed(Target(kind, post), person=candidate, post=post)
+        trial, why, _ = exercise(
+            state,
+            POWER_ACTS["elect"],
+            parsed,
+            actor=body,
+            power="elect",
+            at=at,
+            index=state.next_index,
+            body=body,
+        )
+        if trial is None:
+            return f"candidate {candidate}: {why}"
+    return ""
+
+
 def _table(state: PolityState, act: Act) -> Step:
     args = Args(act.args)
     body = args.body(state)
@@ -129,10 +209,37 @@ def _table(state: PolityState, act: Act) -> Step:
     text = args.text("text")
     matter = args.matter(state)
     action = _action(state, args)
+    election = _election(state, args)
+    options = _names_list(args, "options") if "options" in args.values else ()
+    seats = _seats(args, options) if options else 1
+    amends = args.optional("amends")
     args.finish()
+    given = [key for key in ("action", "options", "election") if key in args.values]
+    if len(given) > 1:
+        raise ActError(f"a motion has one of {', '.join(given)}, not several", path=args.prefix)
+    if amends is not None and (options or election):
+        raise ActError(
+            "an amendment replaces a motion's wording and action", path=args.path("amends")
+        )
+    target = state.motions.get(amends) if amends is not None else None
+    if amends is not None and target is None:
+        raise ActError(f"unknown motion '{amends}'", path=args.path("amends"))
     clause, reason = _agenda_right(state, act, "propose-motion", body)
     if clause is None:
         return state, Outcome.refuse(reason)
+    if target is not None:
+        if target.body != body:
+            return state, Outcome.refuse(
+                f"motion '{target.id}' is before {state.constitution.label(target.body)}, not {state.constitution.label(body)}"
+            )
+        if target.status != "tabled":
+            return state, Outcome.refuse(
+                f"motion '{target.id}' is {target.status}; only a tabled motion can be amended"
+            )
+        if target.options and action is not None:
+            return state, Outcome.refuse(
+                f"motion '{target.id}' chooses among options; an amendment can change only its wording"
+            )
     if action is not None:
         spec, parsed, power = action
         trial, why, _ = exercise(
@@ -147,9 +254,32 @@ def _table(state: PolityState, act: Act) -> Step:
         )
         if trial is None:
             return state, Outcome.refuse(f"motion out of order: {why}")
-    procedure = _procedure_name(state, body, action, act.time)
+    if election is not None:
+        why = _election_in_order(state, body, election, act.time)
+        if why:
+            return state, Outcome.refuse(f"motion out of order: {why}")
+        kind, post, options, seats = election
+        first = Parsed(Target(kind, post), person=options[0], post=post)
+        procedure = _procedure_name(state, body, (POWER_ACTS["elect"], first, "elect"), act.time)
+    elif target is not None:
+        # decided as the motion it amends is; the wording of a choice, by the body's own rules
+        procedure = (
+            target.procedure if not target.options else _procedure_name(state, body, None, act.time)
+        )
+        needed = _procedure_name(state, body, action, act.time) if action is not None else None
+        if needed is not None and needed != procedure:
+            return state, Outcome.refuse(
+                f"that action is decided by procedures.{needed}, but motion '{target.id}'"
+                f" is decided by procedures.{procedure}: table it as a motion of its own"
+            )
+    else:
+        procedure = _procedure_name(state, body, action, act.time)
     if procedure is None:
         return state, Outcome.refuse(f"no procedure is declared by which {body} decides")
+    rules = state.constitution.procedures.get(procedure, Procedure())
+    problem = _method_fits(procedure, rules, bool(options), seats)
+    if problem:
+        return state, Outcome.refuse(problem)
     motion = Motion(
         id=name,
         body=body,
@@ -159,8 +289,36 @@ def _table(state: PolityState, act: Act) -> Step:
         procedure=procedure,
         action=dict(act.args["action"]) if action is not None else None,
         matter=matter,
+        options=options,
+        seats=seats,
+        election=(election[0], election[1]) if election is not None else None,
+        amends=amends,
+        secret=rules.ballot == "secret",
     )
-    return state.with_motion(motion), Outcome.grant(clause, f"motion '{name}' tabled in {body}")
+    what = f"amendment '{name}' to motion '{amends}'" if amends else f"motion '{name}'"
+    return state.with_motion(motion), Outcome.grant(clause, f"{what} tabled in {body}")
+
+
+def _method_fits(name: str, procedure: Procedure, choice: bool, seats: int) -> str:
+    """'' if the procedure's method can decide this motion, else why not."""
+    from charter.domain.tally import methods
+
+    kind = decision_kind(procedure.method)
+    where = f"procedures.{name}.method"
+    if choice and kind == "yes-no":
+        return (
+            f"{where} is {procedure.method}, which decides yes or no;"
+            " a choice among options or candidates needs a tally method (e.g. irv, stv-scottish, approval)"
+        )
+    if not choice and kind == "choice":
+        return (
+            f"{where} is {procedure.method}, which chooses among options;"
+            " table options or an election, not a yes/no motion"
+        )
+    info = methods().get(procedure.method)
+    if seats > 1 and info is not None and not info.multi_winner:
+        return f"{where} is {procedure.method}, which fills one seat, not {seats}"
+    return ""
 
 
 def _second(state: PolityState, act: Act) -> Step:
@@ -226,6 +384,15 @@ def _open(state: PolityState, act: Act) -> Step:
         return state, Outcome.refuse(
             f"motion '{motion.id}' has not been seconded (procedures.{motion.procedure}.seconding)"
         )
+    pending = sorted(
+        m.id
+        for m in state.motions.values()
+        if m.amends == motion.id and m.status in ("tabled", "open", "closed")
+    )
+    if pending:
+        return state, Outcome.refuse(
+            f"amendment {', '.join(repr(p) for p in pending)} to '{motion.id}' must be decided first"
+        )
     debate_ends = procedure.debate.after(motion.tabled_at)
     if act.time < debate_ends:
         return state, Outcome.refuse(
@@ -239,8 +406,24 @@ def _open(state: PolityState, act: Act) -> Step:
 def _ballot(state: PolityState, act: Act) -> Step:
     args = Args(act.args)
     motion = _motion(state, args)
-    choice = args.choice("choice", ("yes", "no", "abstain"))
-    args.finish()
+    procedure = _procedure(state, motion)
+    weight = vote_weight(state, motion.body, act.actor, act.time)
+    marks: tuple[Mark, ...] = (Mark(weight),)
+    refused = ""
+    if motion.secret:
+        marked = [key for key in BALLOT_KEYS if key in args.values]
+        if marked:
+            raise ActError(
+                f"the vote on '{motion.id}' is secret: the ballot goes into the ballot box,"
+                f" and only that {act.actor} voted goes into the record",
+                path=args.path(marked[0]),
+            )
+    else:
+        try:
+            marks = read_ballot(motion, procedure, args, weight, act.actor)
+        except BallotRefusedError as refusal:
+            refused = str(refusal)
+    args.finish(allowed=BALLOT_KEYS)
     if motion.status != "open":
         return state, Outcome.refuse(f"the vote on '{motion.id}' is not open ({motion.status})")
     if act.actor not in seat_holders(state, motion.body, act.time):
@@ -249,37 +432,73 @@ def _ballot(state: PolityState, act: Act) -> Step:
         )
     if act.actor in motion.ballots:
         return state, Outcome.refuse(f"{act.actor} has already voted on '{motion.id}'")
-    ballots = motion.ballots.set(act.actor, choice)
+    if refused:
+        return state, Outcome.refuse(refused)
+    ballots = motion.ballots.set(act.actor, marks)
     basis = "members" if motion.body == "members" else f"bodies.{motion.body}: seat holder"
+    what = "secret ballot cast" if motion.secret else "ballot cast"
     return state.with_motion(replace(motion, ballots=ballots)), Outcome.grant(
-        basis, f"ballot cast on '{motion.id}'"
+        basis, f"{what} on '{motion.id}'"
     )
 
 
 def _close(state: PolityState, act: Act) -> Step:
+    """Close a vote; a secret vote closes with its ballot box, checked against who voted."""
     args = Args(act.args)
     motion = _motion(state, args)
-    args.finish()
+    if motion.secret and "box" not in args.values and motion.status == "open":
+        raise ActError(
+            f"the vote on '{motion.id}' is secret: close it with its ballot box",
+            path=args.path("box"),
+        )
+    if not motion.secret and "box" in args.values:
+        raise ActError(
+            f"the vote on '{motion.id}' is open: its ballots are already in the record",
+            path=args.path("box"),
+        )
+    box: tuple[Mark, ...] = ()
+    refused = ""
+    if motion.secret and motion.status == "open":
+        cast = sum(mark.votes for marks in motion.ballots.values() for mark in marks)
+        try:
+            box = read_box(
+                motion, _procedure(state, motion), args.values["box"], args.path("box"), cast
+            )
+        except BallotRefusedError as refusal:
+            refused = str(refusal)
+        args.read.add("box")
+    args.finish(allowed=("box",))
     if motion.status != "open":
         return state, Outcome.refuse(f"the vote on '{motion.id}' is not open ({motion.status})")
     clause, reason = _agenda_right(state, act, "set-agenda", motion.body)
     if clause is None:
         return state, Outcome.refuse(reason)
-    closed = replace(motion, status="closed", closed_at=act.time)
-    return state.with_motion(closed), Outcome.grant(clause, f"vote on '{motion.id}' closed")
+    if refused:
+        return state, Outcome.refuse(refused)
+    closed = replace(motion, status="closed", closed_at=act.time, box=box)
+    effects = [f"vote on '{motion.id}' closed"]
+    if motion.secret:
+        effects.append(f"ballot box of {len({m.receipt for m in box})} ballots opened")
+    return state.with_motion(closed), Outcome.grant(clause, *effects)
 
 
 def _counted(
     state: PolityState, motion: Motion, args: Args, seats: int
-) -> tuple[Count | bool, int]:
+) -> tuple[Count | bool | None, int]:
     """The count to declare (or the recorded verdict, where no count survives) and the seats it is out of.
 
-    Counts come from the ballots cast in the record; a result taken from history
-    may instead give `counts` (and, for a body of no fixed size, the `seats` that
-    sat), or `recorded: carried|failed` where the sources give no count at all.
+    Counts come from the ballots cast in the record (None: count them); a
+    result taken from history may instead give `counts` (and, for a body of no
+    fixed size, the `seats` that sat), or `recorded: carried|failed` where the
+    sources give no count at all.
     """
     given = args.mapping("counts", required=False)
     recorded = args.values.get("recorded")
+    if (given is not None or recorded is not None) and motion.options:
+        raise ActError(
+            f"'{motion.id}' chooses among options; its result is counted from its ballots",
+            path=args.path("counts" if given is not None else "recorded"),
+        )
     if (given is not None or recorded is not None) and motion.ballots:
         raise ActError(
             f"{len(motion.ballots)} ballots were cast on '{motion.id}'; its result is counted from them",
@@ -290,8 +509,7 @@ def _counted(
     if recorded is not None:
         return args.choice("recorded", ("carried", "failed")) == "carried", seats
     if given is None:
-        choices = list(motion.ballots.values())
-        return Count(choices.count("yes"), choices.count("no"), choices.count("abstain")), seats
+        return None, seats
     inner = Args(given, args.path("counts"))
     count = Count(inner.count("yes"), inner.count("no"), inner.count("abstain"))
     if "seats" in given:
@@ -327,7 +545,12 @@ def _stored_action(
 def _declare(state: PolityState, act: Act) -> Step:
     args = Args(act.args)
     motion = _motion(state, args)
-    seats = seat_count(state, motion.body, act.time)
+    seats = vote_total(state, motion.body, act.time)
+    seed = args.optional("seed")
+    if seed is not None and not motion.options:
+        raise ActError(
+            "a seed breaks ties between options; a yes/no motion has none", path=args.path("seed")
+        )
     if motion.status not in ("open", "closed"):
         args.finish(allowed=("counts", "recorded"))
         return state, Outcome.refuse(
@@ -338,8 +561,12 @@ def _declare(state: PolityState, act: Act) -> Step:
     clause, reason = _agenda_right(state, act, "set-agenda", motion.body)
     if clause is None:
         return state, Outcome.refuse(reason)
+    if motion.secret and motion.status == "open":
+        return state, Outcome.refuse(
+            f"the secret vote on '{motion.id}' must be closed with its ballot box before its result"
+        )
     procedure = _procedure(state, motion)
-    action, stale = _stored_action(state, motion)
+    action, stale = (None, "") if motion.amends else _stored_action(state, motion)
     threshold = procedure.threshold
     if action is not None:
         spec, parsed, power = action
@@ -355,18 +582,30 @@ def _declare(state: PolityState, act: Act) -> Step:
             threshold = decision.grant.threshold
     if isinstance(count, bool):
         result = recorded_decision(count, seats, threshold)
-    else:
+    elif isinstance(count, Count):
         counted = procedure.abstentions == "counted"
-        result = count_decision(
-            procedure.method, count, seats, threshold, procedure.quorum, counted
+        result = count_decision("majority", count, seats, threshold, procedure.quorum, counted)
+    else:
+        marks = (
+            motion.box
+            if motion.secret
+            else tuple(mark for marks in motion.ballots.values() for mark in marks)
         )
+        result = count_marks(motion, procedure, marks, total=seats, threshold=threshold, seed=seed)
     effects = [f"'{motion.id}' {result.explanation}"]
     new_state = state
     effect = ""
     if result.carried and stale:
         effect = f"its action was refused: {stale}"
         effects.append(effect)
-    if result.carried and action is not None:
+    if result.carried and motion.amends is not None:
+        new_state, effect = _amend_motion(state, motion)
+        effects.append(effect)
+    elif result.carried and motion.election is not None:
+        new_state, done = _elect_winners(state, motion, result.winners, act)
+        effect = "; ".join(done)
+        effects.extend(done)
+    elif result.carried and action is not None:
         spec, parsed, power = action
         applied, why, action_effects = exercise(
             state,
@@ -388,9 +627,55 @@ def _declare(state: PolityState, act: Act) -> Step:
             effects.extend(action_effects)
     status: MotionStatus = "carried" if result.carried else "failed"
     finished = replace(
-        motion, status=status, closed_at=motion.closed_at or act.time, result=result, effect=effect
+        new_state.motions[motion.id],
+        status=status,
+        closed_at=motion.closed_at or act.time,
+        result=result,
+        effect=effect,
     )
     return new_state.with_motion(finished), Outcome.grant(clause, *effects, result=result)
+
+
+def _amend_motion(state: PolityState, amendment: Motion) -> tuple[PolityState, str]:
+    """The amended motion takes the amendment's wording (and action, where it gives one)."""
+    target = state.motions.get(amendment.amends or "")
+    if target is None or target.status != "tabled":
+        status = target.status if target is not None else "gone"
+        return state, f"the amendment lapsed: motion '{amendment.amends}' is {status}"
+    amended = replace(
+        target,
+        text=amendment.text,
+        action=amendment.action if amendment.action is not None else target.action,
+        amended_by=(*target.amended_by, amendment.id),
+    )
+    return state.with_motion(amended), f"motion '{target.id}' amended: {amendment.text}"
+
+
+def _elect_winners(
+    state: PolityState, motion: Motion, winners: tuple[str, ...], act: Act
+) -> tuple[PolityState, list[str]]:
+    """Elect each winner in the order the count elected them, each checked as a body's election."""
+    assert motion.election is not None
+    kind, post = motion.election
+    effects: list[str] = []
+    for winner in winners:
+        parsed = Parsed(Target(kind, post), person=winner, post=post)
+        applied, why, done = exercise(
+            state,
+            POWER_ACTS["elect"],
+            parsed,
+            actor=motion.body,
+            power="elect",
+            at=act.time,
+            index=state.next_index,
+            body=motion.body,
+        )
+        if applied is None:
+            effects.append(f"{winner} could not take the seat: {why}")
+        else:
+            state = applied
+            effects.extend(f"{line} ({why})" for line in done)
+    return state, effects
 
 
 MOTION_ACTS = {

@@ -28,6 +28,7 @@ from charter.domain.authority import (
 )
 from charter.domain.constitution import Constitution, Grant
 from charter.domain.state import Exercise, Inspection, Nomination, PolityState, PostKind, Tenure
+from charter.errors import ActError
 
 __all__ = ["POWER_ACTS", "Parsed", "PowerSpec", "exercise"]
 
@@ -39,6 +40,7 @@ class Parsed:
     target: Target | None
     person: str | None = None
     post: str | None = None
+    votes: int = 1
     details: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
@@ -127,6 +129,24 @@ def _parse_post(state: PolityState, args: Args) -> Parsed:
     return Parsed(Target(kind, post), person=person, post=post)
 
 
+def _parse_placement(state: PolityState, args: Args) -> Parsed:
+    """A post and a person, and in a weighted body the votes the seat carries (`votes`, default 1)."""
+    parsed = _parse_post(state, args)
+    if "votes" not in args.values:
+        return parsed
+    body = state.constitution.bodies.get(parsed.post or "")
+    if body is None or not body.weighted:
+        raise ActError(
+            f"{state.constitution.label(parsed.post or '')} does not carry weighted votes"
+            " (only a body with weighted: true does)",
+            path=args.path("votes"),
+        )
+    votes = args.count("votes")
+    if votes < 1:
+        raise ActError("a seat carries at least one vote", path=args.path("votes"))
+    return replace(parsed, votes=votes)
+
+
 def _placement(state: PolityState, parsed: Parsed, at: datetime) -> str | None:
     c = state.constitution
     person, post = parsed.person or "", parsed.post or ""
@@ -178,7 +198,7 @@ def _place(
     definition = c.offices.get(post) or c.bodies[post]
     until = definition.term.after(at) if definition.term is not None else None
     kind: PostKind = "office" if post in c.offices else "body"
-    tenure = Tenure(person, post, kind, at, until, grant.clause, by)
+    tenure = Tenure(person, post, kind, at, until, grant.clause, by, votes=parsed.votes)
     state = replace(
         state,
         tenures=state.tenures.append(tenure),
@@ -188,7 +208,8 @@ def _place(
     )
     verb = "elected to" if grant.power == "elect" else "appointed to"
     term = f" until {until.date().isoformat()}" if until is not None else ""
-    return state, (f"{person} {verb} {c.label(post)}{term}",)
+    carrying = f" carrying {parsed.votes} votes" if parsed.votes != 1 else ""
+    return state, (f"{person} {verb} {c.label(post)}{carrying}{term}",)
 
 
 def _check_dismiss(state: PolityState, parsed: Parsed, at: datetime) -> str | None:
@@ -221,8 +242,8 @@ def _nominate(
     return state, (f"{parsed.person} nominated for {state.constitution.label(parsed.post or '')}",)
 
 
-_register(PowerSpec("appoint", _parse_post, _placement, _place))
-_register(PowerSpec("elect", _parse_post, _placement, _place, _nomination_required))
+_register(PowerSpec("appoint", _parse_placement, _placement, _place))
+_register(PowerSpec("elect", _parse_placement, _placement, _place, _nomination_required))
 _register(PowerSpec("dismiss", _parse_post, _check_dismiss, _dismiss))
 _register(PowerSpec("nominate", _parse_post, _check_nominate, _nominate))
 

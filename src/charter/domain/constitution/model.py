@@ -153,7 +153,12 @@ OfficeFilling = Annotated[Election | Appointment, Field(discriminator="method")]
 
 
 class Procedure(_Clause):
-    """How a body decides: seconding, debate, quorum, threshold and counting."""
+    """How a body decides: seconding, debate, quorum, threshold and counting.
+
+    `method` is `majority` (yes/no motions against the threshold) or a tally
+    method (elections and choice motions); `split_votes` lets a voter carrying
+    several votes cast them different ways.
+    """
 
     seconding: bool = True
     debate: DurationField = Duration()
@@ -162,6 +167,7 @@ class Procedure(_Clause):
     abstentions: Literal["counted", "ignored"] = "ignored"
     method: Identifier = "majority"
     ballot: Literal["open", "secret"] = "open"
+    split_votes: bool = False
     note: str = ""
 
 
@@ -173,6 +179,7 @@ class Body(_Clause):
     filled_by: BodyFilling
     procedure: Identifier = "ordinary"
     term: DurationField | None = None
+    weighted: bool = False
     incompatible_with: tuple[Identifier, ...] = ()
     powers: tuple[PowerGrant, ...] = ()
     note: str = ""

@@ -179,9 +179,9 @@ class _Checker:
             for index, power in enumerate(office.powers):
                 self.grant(power, (*path, "powers", index))
         # imported here: voting needs constitution.types, which loads this package
-        from charter.domain.voting import registered_methods
+        from charter.domain.voting import known_methods
 
-        methods = registered_methods()
+        methods = known_methods()
         for name, procedure in c.procedures.items():
             if procedure.method not in methods:
                 self.add(
