@@ -13,11 +13,15 @@ from typing import Any
 import pytest
 import yaml
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from charter import Act, ActError, Entry, Polity
 from charter.domain.constitution import Constitution
 from charter.domain.document import Document
-from charter.domain.polity import Founding
+from charter.domain.invariants import violations
+from charter.domain.polity import Founding, replay
+from charter.domain.tally import Profile, TallyError, methods, run_tally
 from charter.ledger.build import bundle_of
 from charter.ledger.verify import verify
 from charter.scenario import Scenario, constitution_from_document, load_scenario, run_scenario
@@ -774,3 +778,106 @@ def test_wording_of_an_election_is_amended_by_the_bodys_own_procedure() -> None:
     )
     assert entry.outcome.granted
     assert polity.state.motions["a"].procedure == "conference"
+
+
+# --- random elections --------------------------------------------------------------------------
+
+CANDIDATES = ("gita", "hugo", "ines", "jon", "kofi")
+
+
+@st.composite
+def marked_ballots(draw: st.DrawFn, approval: bool) -> dict[str, Any]:
+    """One part of a ballot: sometimes blank, sometimes naming a non-candidate or a name twice."""
+    kind = draw(st.sampled_from(["names", "names", "names", "blank", "single"]))
+    if kind == "blank":
+        return {"choice": "abstain"}
+    if kind == "single":
+        return {"choice": draw(st.sampled_from((*CANDIDATES, "zed")))}
+    names = draw(st.lists(st.sampled_from((*CANDIDATES, "zed")), min_size=1, max_size=6))
+    return {"approve" if approval else "ranking": names}
+
+
+@st.composite
+def elections(draw: st.DrawFn) -> tuple[str, int, dict[str, dict[str, Any]]]:
+    method = draw(st.sampled_from(sorted(methods())))
+    info = methods()[method]
+    seats = draw(st.integers(1, 3)) if info.multi_winner else 1
+    approval = info.family == "approval"
+    ballots: dict[str, dict[str, Any]] = {}
+    for delegate, weight in DELEGATES.items():
+        if draw(st.booleans()) and weight > 1:
+            first = draw(st.integers(1, weight - 1))
+            ballots[delegate] = {
+                "split": [
+                    {"votes": first, **draw(marked_ballots(approval))},
+                    {"votes": weight - first, **draw(marked_ballots(approval))},
+                ]
+            }
+        elif draw(st.integers(0, 5)):
+            ballots[delegate] = draw(marked_ballots(approval))
+    return method, seats, ballots
+
+
+def _valid(part: dict[str, Any]) -> bool:
+    names = part.get("ranking") or part.get("approve") or []
+    if "choice" in part:
+        names = [] if part["choice"] == "abstain" else [part["choice"]]
+    return set(names) <= set(CANDIDATES) and len(set(names)) == len(names)
+
+
+def _expected(method: str, seats: int, accepted: dict[str, dict[str, Any]]) -> tuple[str, ...]:
+    """The winners the tally engine gives for the accepted ballots, built here independently."""
+    parts = [
+        (part, part.get("votes", DELEGATES[voter]))
+        for voter, ballot in accepted.items()
+        for part in ballot.get("split", [ballot])
+    ]
+    approval = methods()[method].family == "approval"
+    preferences: list[tuple[list[Any], float]] = []
+    for part, votes in parts:
+        names = part.get("ranking") or part.get("approve") or []
+        if "choice" in part:
+            names = [] if part["choice"] == "abstain" else [part["choice"]]
+        if names:
+            preferences.append(([names] if approval else list(names), float(votes)))
+    cast = sum(votes for _, votes in parts)
+    if cast < 1500 or not preferences:  # quorum: half of the 3,000 votes
+        return ()
+    try:
+        return run_tally(method, Profile.from_rankings(CANDIDATES, preferences), seats).winners
+    except TallyError:
+        return ()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(elections())
+def test_random_card_vote_elections_count_as_the_tally_engine_and_replay_identically(
+    election: tuple[str, int, dict[str, dict[str, Any]]],
+) -> None:
+    method, seats, ballots = election
+    constitution = union_variant(
+        lambda d: d["procedures"]["executive-election"].update(method=method, split_votes=True)
+    )
+    polity = Polity(constitution, founding())
+    spec = {"body": "executive", "candidates": list(CANDIDATES), "seats": seats}
+    granted(
+        apply(
+            polity, "amira", "table-motion", body="conference", motion="e", text="e", election=spec
+        )
+    )
+    granted(apply(polity, "amira", "open-vote", motion="e"))
+    accepted = {}
+    for voter, ballot in ballots.items():
+        entry = apply(polity, voter, "cast-ballot", motion="e", **ballot)
+        valid = all(_valid(part) for part in ballot.get("split", [ballot]))
+        assert entry.outcome.granted == valid, entry.outcome.basis
+        if valid:
+            accepted[voter] = ballot
+    granted(apply(polity, "amira", "close-vote", motion="e"))
+    result = granted(apply(polity, "amira", "declare-result", motion="e")).outcome.result
+    assert result is not None
+    assert result.winners == _expected(method, seats, accepted)
+    assert set(polity.state.holders("executive")) == {"eli", "fern", *result.winners}
+    assert violations(polity.state) == []
+    again = replay(constitution, founding(), [entry.act for entry in polity.record])
+    assert again.record == polity.record

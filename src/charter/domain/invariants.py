@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 from charter.domain.authority import incompatibility
-from charter.domain.state import PolityState
+from charter.domain.state import Motion, PolityState
 
 __all__ = ["violations"]
 
@@ -31,6 +31,13 @@ def violations(state: PolityState) -> list[str]:
         definition = c.offices.get(post) or c.bodies.get(post)
         if definition is not None and definition.seats is not None and holders > definition.seats:
             problems.append(f"{post} has {holders} holders for {definition.seats} seats")
+    for tenure in active:
+        body = c.bodies.get(tenure.post)
+        if tenure.votes < 1 or (tenure.votes != 1 and (body is None or not body.weighted)):
+            problems.append(
+                f"{tenure.person}'s seat in {tenure.post} carries {tenure.votes} votes"
+                " outside a weighted body"
+            )
     pairs = Counter((t.person, t.post) for t in active)
     problems.extend(f"{person} holds {post} twice" for (person, post), n in pairs.items() if n > 1)
     if at is not None:
@@ -61,10 +68,40 @@ def violations(state: PolityState) -> list[str]:
             problems.append(
                 f"motion {motion.id} is pending before {motion.body}, which no longer exists"
             )
+    for motion in state.motions.values():
+        problems.extend(_ballot_violations(motion))
     for clause, uses in state.exercises.items():
         times = [use.time for use in uses]
         if times != sorted(times) or any(use.clause != clause for use in uses):
             problems.append(f"exercises of {clause} are out of time order or misfiled")
     if state.versions[-1] is not state.constitution:
         problems.append("the current constitution is not the latest version")
+    return problems
+
+
+def _ballot_violations(motion: Motion) -> list[str]:
+    """Ballots fit their motion; a secret box matches the votes cast; winners are options."""
+    problems: list[str] = []
+    marks = [mark for marks in motion.ballots.values() for mark in marks]
+    if motion.secret:
+        if any(mark.choice is not None or mark.ranking for mark in marks):
+            problems.append(f"motion {motion.id} is secret but its record holds a marked ballot")
+        if motion.status in ("closed", "carried", "failed") and motion.box:
+            cast = sum(mark.votes for mark in marks)
+            held = sum(mark.votes for mark in motion.box)
+            if cast != held:
+                problems.append(f"motion {motion.id}'s box holds {held} votes for {cast} cast")
+        marks = list(motion.box)
+    elif motion.box:
+        problems.append(f"motion {motion.id} is voted openly but has a ballot box")
+    options = set(motion.options)
+    for mark in marks:
+        if not set(mark.ranking) <= options:
+            problems.append(f"a ballot on {motion.id} marks a name that is not an option")
+        if len(set(mark.ranking)) != len(mark.ranking):
+            problems.append(f"a ballot on {motion.id} marks one option twice")
+        if motion.options and mark.choice is not None:
+            problems.append(f"a ballot on {motion.id} answers yes/no to a choice")
+    if motion.result is not None and not set(motion.result.winners) <= options:
+        problems.append(f"motion {motion.id} chose winners who were not options")
     return problems
