@@ -9,12 +9,15 @@ from collections import Counter
 from charter.compare import Comparison
 from charter.domain.acts import Entry
 from charter.domain.constitution import Constitution, Grant, grants_of
+from charter.federation_scenario import FederationRun
 from charter.scenario import ScenarioRun
 
 __all__ = [
     "comparison_report",
     "constitution_summary",
     "entries_table",
+    "federation_summary",
+    "federation_table",
     "grants_table",
     "run_summary",
 ]
@@ -60,6 +63,56 @@ def entries_table(run: ScenarioRun, *, effects: bool = True) -> str:
         if effects:
             for effect in outcome.effects:
                 lines.extend(wrap.wrap(f"-> {' '.join(effect.split())}"))
+    return "\n".join(lines)
+
+
+def federation_table(run: FederationRun, *, effects: bool = True) -> str:
+    """Every act in the order it happened, each in its own polity's ledger (index per ledger)."""
+    width = _width()
+    wrap = textwrap.TextWrapper(width=width, initial_indent="      ", subsequent_indent="      ")
+    title = run.scenario.title
+    lines = [title, "=" * min(width, len(title))]
+    for polity, entry in run.entries:
+        act, outcome = entry.act, entry.outcome
+        mark = "GRANTED" if outcome.granted else "REFUSED"
+        lines.append(
+            f"{polity:<12} {entry.index:>3}  {act.time.date().isoformat()}  {act.actor:<12}"
+            f" {act.kind:<16} {mark}"
+        )
+        label = "clause" if outcome.granted else "reason"
+        lines.extend(wrap.wrap(f"{label}: {' '.join(outcome.basis.split())}"))
+        if effects:
+            for effect in outcome.effects:
+                lines.extend(wrap.wrap(f"-> {' '.join(effect.split())}"))
+    return "\n".join(lines)
+
+
+def federation_summary(run: FederationRun) -> str:
+    """Per polity: acts granted and refused; per federation: its members and delegates at the end."""
+    lines = []
+    for polity_id, polity in run.polities.items():
+        entries = polity.record
+        granted = sum(1 for entry in entries if entry.outcome.granted)
+        lines.append(
+            f"{polity_id}: {len(entries)} acts, {granted} granted, {len(entries) - granted} refused."
+        )
+        state = polity.state
+        if state.constitution.federation is None:
+            continue
+        for member in state.polities.values():
+            status = (
+                f"left {member.leaves_at.date().isoformat()}"
+                if member.leaves_at is not None and not member.active(state.time)
+                else f"leaving {member.leaves_at.date().isoformat()}"
+                if member.leaves_at is not None
+                else "member"
+            )
+            delegates = sorted(
+                f"{t.person} ({t.post})" for t in state.active_tenures() if t.chosen_by == member.id
+            )
+            lines.append(
+                f"  {member.name} [{member.id}]: {status}; delegates: {', '.join(delegates) or 'none'}"
+            )
     return "\n".join(lines)
 
 

@@ -28,7 +28,7 @@ __all__ = ["Scenario", "ScenarioRun", "Step", "load_constitution", "load_scenari
 _COMMON_FIELDS = frozenset({"charter-scenario", "title", "description", "sources", "constitution"})
 SCENARIO_FIELDS = _COMMON_FIELDS | {"founding", "steps"}
 VARIANT_FIELDS = _COMMON_FIELDS | {"variant_of", "changes"}
-FOUNDING_FIELDS = frozenset({"time", "members", "posts"})
+FOUNDING_FIELDS = frozenset({"time", "members", "posts", "polities"})
 _STEP_FIELDS = frozenset(
     {
         "id",
@@ -56,6 +56,8 @@ class Step:
     path: tuple[str | int, ...]
     source: str = ""
     uncertain: str = ""
+    polity: str | None = None
+    """In a scenario of several polities: the polity whose ledger the act goes to."""
 
     def problem(self, message: str, subpath: str = "") -> Problem:
         path = self.path
@@ -91,6 +93,11 @@ class ScenarioRun:
     @property
     def entries(self) -> tuple[Entry, ...]:
         return self.polity.record
+
+
+def read_document(path: Path) -> Document:
+    """A scenario file parsed, or ScenarioError saying why it cannot be."""
+    return _read(path, ScenarioError)
 
 
 def _read(path: Path, failure: type[ConstitutionError | ScenarioError]) -> Document:
@@ -134,7 +141,7 @@ def _names(
     return tuple(value)
 
 
-def _unknown_fields(
+def unknown_fields(
     document: Document,
     data: Mapping[str, Any],
     allowed: frozenset[str],
@@ -147,7 +154,11 @@ def _unknown_fields(
 
 
 def _step(
-    document: Document, raw: Any, path: tuple[str | int, ...], problems: list[Problem]
+    document: Document,
+    raw: Any,
+    path: tuple[str | int, ...],
+    problems: list[Problem],
+    polity: bool = False,
 ) -> Step | None:
     if not isinstance(raw, Mapping):
         problems.append(
@@ -155,7 +166,15 @@ def _step(
         )
         return None
     count = len(problems)
-    problems.extend(_unknown_fields(document, raw, _STEP_FIELDS, path))
+    allowed = _STEP_FIELDS | {"polity"} if polity else _STEP_FIELDS
+    problems.extend(unknown_fields(document, raw, allowed, path))
+    if polity and not isinstance(raw.get("polity"), str):
+        problems.append(
+            document.problem(
+                f"expected the id of the polity the act goes to, got {describe_value(raw.get('polity'))}",
+                (*path, "polity"),
+            )
+        )
     time = _moment(raw.get("time"))
     if time is None:
         problems.append(
@@ -195,28 +214,44 @@ def _step(
         path,
         str(raw.get("source", "")),
         str(raw.get("uncertain", "")),
+        raw.get("polity") if polity else None,
     )
 
 
-def _steps(
-    document: Document, raw: Any, path: tuple[str | int, ...], problems: list[Problem]
+def steps_from(
+    document: Document,
+    raw: Any,
+    path: tuple[str | int, ...],
+    problems: list[Problem],
+    *,
+    polity: bool = False,
 ) -> list[Step]:
+    """The steps of a scenario (each naming its `polity`, in a scenario of several)."""
     if not isinstance(raw, list):
         problems.append(
             document.problem(f"expected a list of steps, got {describe_value(raw)}", path)
         )
         return []
-    steps = [_step(document, item, (*path, index), problems) for index, item in enumerate(raw)]
+    steps = [
+        _step(document, item, (*path, index), problems, polity) for index, item in enumerate(raw)
+    ]
     return [step for step in steps if step is not None]
 
 
-def _founding(
-    document: Document, raw: Any, problems: list[Problem], at: tuple[str, ...] = ("founding",)
+_steps = steps_from
+
+
+def founding_from(
+    document: Document,
+    raw: Any,
+    problems: list[Problem],
+    at: tuple[str | int, ...] = ("founding",),
 ) -> Founding:
+    """The founding state a scenario (or a founding file) declares; problems are collected."""
     if not isinstance(raw, Mapping):
         problems.append(document.problem(f"expected a mapping, got {describe_value(raw)}", at))
         return Founding()
-    problems.extend(_unknown_fields(document, raw, FOUNDING_FIELDS, at))
+    problems.extend(unknown_fields(document, raw, FOUNDING_FIELDS, at))
     time = _moment(raw.get("time"))
     if time is None:
         problems.append(document.problem("expected a date or time", (*at, "time")))
@@ -244,7 +279,19 @@ def _founding(
                         votes[str(post)][str(person)] = carried
             else:
                 posts[str(post)] = _names(document, holders, where, problems)
-    return Founding(time=time, members=members, posts=posts, votes=votes)
+    polities = raw.get("polities", {}) or {}
+    if not isinstance(polities, Mapping):
+        problems.append(
+            document.problem("expected a mapping of member polities", (*at, "polities"))
+        )
+        polities = {}
+    return Founding(
+        time=time,
+        members=members,
+        posts=posts,
+        votes=votes,
+        polities={str(k): v for k, v in polities.items()},
+    )
 
 
 def _apply_changes(
@@ -260,7 +307,7 @@ def _apply_changes(
             problems.append(document.problem("expected a mapping", path))
             continue
         problems.extend(
-            _unknown_fields(
+            unknown_fields(
                 document, change, frozenset({"replace", "insert_after", "remove", "steps"}), path
             )
         )
@@ -309,8 +356,17 @@ def load_scenario(path: str | Path) -> Scenario:
         )
     problems: list[Problem] = []
     allowed = VARIANT_FIELDS if "variant_of" in data else SCENARIO_FIELDS
-    problems.extend(_unknown_fields(document, data, allowed, ()))
+    problems.extend(unknown_fields(document, data, allowed, ()))
     variant_of = None
+    if "polities" in data:
+        problems.append(
+            document.problem(
+                "a scenario of several polities is read by load_federation_scenario"
+                " (charter scenario run reads both)",
+                ("polities",),
+            )
+        )
+        raise ScenarioError(problems)
     if "variant_of" in data:
         variant_of = str(file.parent / str(data["variant_of"]))
         base = load_scenario(variant_of)
@@ -325,7 +381,7 @@ def load_scenario(path: str | Path) -> Scenario:
                 [document.problem("expected the path of a constitution file", ("constitution",))]
             )
         constitution = load_constitution(file.parent / constitution_file)
-        founding = _founding(document, data.get("founding", {}), problems)
+        founding = founding_from(document, data.get("founding", {}), problems)
         steps = _steps(document, data.get("steps", []), ("steps",), problems)
     if problems:
         raise ScenarioError(problems)
@@ -361,7 +417,7 @@ def load_founding(path: str | Path) -> Founding:
     file = Path(path)
     document = _read(file, ScenarioError)
     problems: list[Problem] = []
-    founding = _founding(document, document.data, problems, ())
+    founding = founding_from(document, document.data, problems, ())
     if problems:
         raise ScenarioError(problems)
     return founding

@@ -7,14 +7,23 @@ from typing import Any
 import click
 
 from charter.cli.app import db_option, emit_json, main, reports_errors
+from charter.cli.federation_access import replay_federation_into
 from charter.cli.ledger_access import replay_into
 from charter.compare import compare_runs
 from charter.domain.acts import Entry
 from charter.domain.constitution import Constitution, grants_of
+from charter.federation_scenario import (
+    FederationRun,
+    is_federation_scenario,
+    load_federation_scenario,
+    run_federation_scenario,
+)
 from charter.render import (
     comparison_report,
     constitution_summary,
     entries_table,
+    federation_summary,
+    federation_table,
     grants_table,
     run_summary,
 )
@@ -79,6 +88,20 @@ def _entry_data(run: ScenarioRun, entry: Entry) -> dict[str, Any]:
     return data
 
 
+def _federal_entry_data(run: FederationRun, index: int) -> dict[str, Any]:
+    """An entry as for a single polity, with the `polity` whose ledger holds it."""
+    polity, entry = run.entries[index]
+    data = {"polity": polity, **entry.as_dict()}
+    step = run.scenario.steps[index]
+    if step.id:
+        data["id"] = step.id
+    if step.source:
+        data["source"] = step.source
+    if step.uncertain:
+        data["uncertain"] = " ".join(step.uncertain.split())
+    return data
+
+
 @scenario.command("run")
 @click.argument("path", type=click.Path(exists=True))
 @click.option(
@@ -103,6 +126,18 @@ def scenario_run(
     scenario is replayed into that database as a new polity, every act
     durably committed to its ledger and a checkpoint signed at the end.
     """
+    if is_federation_scenario(path):
+        federal = load_federation_scenario(path)
+        many = (
+            run_federation_scenario(federal) if db is None else replay_federation_into(federal, db)
+        )
+        if as_json:
+            emit_json([_federal_entry_data(many, index) for index in range(len(many.entries))])
+            return
+        click.echo(federation_table(many, effects=effects))
+        click.echo()
+        click.echo(federation_summary(many))
+        return
     loaded = load_scenario(path)
     run = run_scenario(loaded) if db is None else replay_into(loaded, db, polity_id)
     if as_json:

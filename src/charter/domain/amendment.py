@@ -88,6 +88,11 @@ def entrenchment_conflict(constitution: Constitution, edits: Sequence[Edit]) -> 
     for edit in edits:
         if edit.path[:1] == ("entrenched",):
             return f"{edit.describe()}: the list of entrenched clauses is itself entrenched"
+        if constitution.federation is not None and _touches(edit, ("federation", "secession")):
+            return (
+                f"{edit.describe()} touches federation.secession: each member's right to leave"
+                " is entrenched, and no amendment, however large its majority, may remove or block it"
+            )
         for index, rule in enumerate(constitution.entrenched):
             if _touches(edit, parse_path(rule.clause)):
                 return f"{edit.describe()} touches entrenched clause {rule.clause} (entrenched[{index}])"

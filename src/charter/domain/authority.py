@@ -32,12 +32,12 @@ __all__ = [
     "seat_holders",
 ]
 
-TargetKind = Literal["office", "body", "member", "matter"]
+TargetKind = Literal["office", "body", "member", "matter", "polity"]
 
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """What an act reaches: an office, a body, a member, or a matter."""
+    """What an act reaches: an office, a body, a member, a matter, or a member polity's officers."""
 
     kind: TargetKind
     name: str

@@ -6,13 +6,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
+from typing import Any
 
 from charter.domain.acts import Act, Entry, Outcome, step
 from charter.domain.acts.model import as_utc
 from charter.domain.authority import incompatibility
 from charter.domain.constitution import Constitution
 from charter.domain.constitution.model import ExOfficio, Joint
-from charter.domain.state import PolityState, PostKind, Tenure
+from charter.domain.state import MemberPolity, PolityState, PostKind, Tenure
 from charter.errors import ActError
 
 __all__ = ["Founding", "Judgement", "Polity", "found", "replay"]
@@ -32,6 +33,8 @@ class Founding:
     posts: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     votes: Mapping[str, Mapping[str, int]] = field(default_factory=lambda: MappingProxyType({}))
     """Votes carried by founding seats of weighted bodies, by body and person (others carry one)."""
+    polities: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
+    """A federation's founding member polities: {id: {name, criteria: {population: ...}}}."""
 
 
 def found(constitution: Constitution, founding: Founding) -> PolityState:
@@ -42,6 +45,8 @@ def found(constitution: Constitution, founding: Founding) -> PolityState:
         time=founding.time,
         members=frozenset(founding.members),
     )
+    if founding.polities:
+        state = _found_polities(state, founding)
     for post, people in founding.posts.items():
         path = f"founding.posts.{post}"
         definition = constitution.offices.get(post) or constitution.bodies.get(post)
@@ -79,6 +84,39 @@ def found(constitution: Constitution, founding: Founding) -> PolityState:
             )
             state = state.evolve(tenures=state.tenures.append(tenure))
     return state
+
+
+def _found_polities(state: PolityState, founding: Founding) -> PolityState:
+    """The founding member polities of a federation, each with its criteria."""
+    federation = state.constitution.federation
+    if federation is None:
+        raise ActError(
+            "only a federation has member polities (its constitution has no federation clause)",
+            path="founding.polities",
+        )
+    polities = state.polities
+    for polity, details in founding.polities.items():
+        path = f"founding.polities.{polity}"
+        if not isinstance(details, Mapping):
+            raise ActError("expected {name, criteria}", path=path)
+        unknown = sorted(set(details) - {"name", "criteria"})
+        if unknown:
+            raise ActError(f"unknown field '{unknown[0]}'", path=f"{path}.{unknown[0]}")
+        criteria = details.get("criteria") or {}
+        if not isinstance(criteria, Mapping):
+            raise ActError("expected a mapping of criteria", path=f"{path}.criteria")
+        values: dict[str, float] = {}
+        for name in federation.criteria:
+            value = criteria.get(name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ActError(f"expected a number for criterion '{name}'", path=f"{path}.criteria.{name}")
+            values[name] = value
+        extra = sorted(set(criteria) - set(federation.criteria))
+        if extra:
+            raise ActError(f"unknown criterion '{extra[0]}'", path=f"{path}.criteria.{extra[0]}")
+        name = str(details.get("name") or polity)
+        polities = polities.set(polity, MemberPolity(polity, name, founding.time, values, "founding"))
+    return state.evolve(polities=polities)
 
 
 @dataclass(frozen=True, slots=True)

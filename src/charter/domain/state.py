@@ -22,10 +22,12 @@ from charter.domain.constitution import Constitution
 from charter.domain.voting import VoteResult
 
 __all__ = [
+    "Affiliation",
     "Exercise",
     "Faction",
     "Inspection",
     "Mark",
+    "MemberPolity",
     "Motion",
     "MotionStatus",
     "Nomination",
@@ -166,6 +168,32 @@ class Inspection:
 
 
 @dataclass(frozen=True, slots=True)
+class MemberPolity:
+    """A polity that is a member of this federation: since when, its criteria, and its exit."""
+
+    id: str
+    name: str
+    joined_at: datetime | None
+    criteria: Mapping[str, float]
+    basis: str
+    leaves_at: datetime | None = None
+    exit_checkpoint: str = ""
+
+    def active(self, at: datetime | None) -> bool:
+        return self.leaves_at is None or (at is not None and at < self.leaves_at)
+
+
+@dataclass(frozen=True, slots=True)
+class Affiliation:
+    """This polity's own record of a federation it decided to join or leave."""
+
+    federation: str
+    status: Literal["joining", "left"]
+    since: datetime
+    basis: str
+
+
+@dataclass(frozen=True, slots=True)
 class PolityState:
     """Everything the constitution needs to judge the next act."""
 
@@ -182,6 +210,15 @@ class PolityState:
     exercises: PMap[str, PVector[Exercise]] = field(default_factory=pmap)
     """Granted uses of power, by clause, in time order (each a `history()`): quotas count them by bisection."""
     inspections: PVector[Inspection] = field(default_factory=history)
+    polities: PMap[str, MemberPolity] = field(default_factory=pmap)
+    """Member polities, where this polity is a federation (those who left stay, with `leaves_at`)."""
+    affiliations: PMap[str, Affiliation] = field(default_factory=pmap)
+    """Federations this polity decided to join or leave, by its own procedure."""
+
+    def member_polities(self, at: datetime | None = None) -> tuple[MemberPolity, ...]:
+        """Member polities that have not left by `at` (default: the latest act's time)."""
+        moment = at if at is not None else self.time
+        return tuple(p for p in self.polities.values() if p.active(moment))
 
     @property
     def version(self) -> int:

@@ -62,6 +62,8 @@ class VoteResult:
     winners: tuple[str, ...] = ()
     cast: int = 0
     tally: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    conditions: tuple[Mapping[str, Any], ...] = ()
+    """Majorities of member polities and vetoes, where a federal procedure requires them."""
 
     def as_dict(self) -> dict[str, object]:
         """The result as plain data: the full count, quorum, threshold and explanation."""
@@ -79,7 +81,7 @@ class VoteResult:
                 "explanation": self.explanation,
                 "tally": dict(self.tally),
             }
-        return {
+        plain: dict[str, object] = {
             "carried": self.carried,
             "yes": self.count.yes,
             "no": self.count.no,
@@ -92,6 +94,9 @@ class VoteResult:
             "recorded": self.recorded,
             "explanation": self.explanation,
         }
+        if self.conditions:
+            plain["conditions"] = [dict(condition) for condition in self.conditions]
+        return plain
 
 
 Counter = Callable[[Count, int, Threshold, Quorum | None, bool], VoteResult]

@@ -39,6 +39,12 @@ DEFAULT_POWERS: Mapping[str, str] = MappingProxyType(
         "join-faction": "join-faction",
         "leave-faction": "leave-faction",
         "resign": "resign",
+        "admit-polity": "admit-polity",
+        "join-federation": "join-federation",
+        "leave-federation": "leave-federation",
+        "send-delegate": "delegate",
+        "recall-delegate": "delegate",
+        "secede": "secede",
     }
 )
 """The power each act kind claims unless the act names another; `exercise` must name one."""

@@ -26,8 +26,10 @@ from charter.domain.acts.ballots import (
     read_ballot,
     read_box,
 )
+from charter.domain.acts.federation import withdrawn_voters
+from charter.domain.acts.majorities import member_majorities
 from charter.domain.acts.model import Act, Outcome
-from charter.domain.acts.powers import POWER_ACTS, Parsed, PowerSpec, exercise
+from charter.domain.acts.powers import POWER_ACTS, Parsed, PowerSpec, exercise, ultra_vires
 from charter.domain.authority import (
     Target,
     authorize,
@@ -56,6 +58,9 @@ BODY_ACTIONS = (
     "amend",
     "inspect",
     "exercise",
+    "admit-polity",
+    "join-federation",
+    "leave-federation",
 )
 
 
@@ -227,6 +232,9 @@ def _table(state: PolityState, act: Act) -> Step:
     clause, reason = _agenda_right(state, act, "propose-motion", body)
     if clause is None:
         return state, Outcome.refuse(reason)
+    beyond = ultra_vires(state, Target("matter", matter) if matter is not None else None)
+    if beyond is not None:
+        return state, Outcome.refuse(f"motion out of order: {beyond}")
     if target is not None:
         if target.body != body:
             return state, Outcome.refuse(
@@ -586,12 +594,24 @@ def _declare(state: PolityState, act: Act) -> Step:
         counted = procedure.abstentions == "counted"
         result = count_decision("majority", count, seats, threshold, procedure.quorum, counted)
     else:
+        ballots = dict(motion.ballots)
+        gone = withdrawn_voters(state, motion.body, set(ballots), act.time)
+        for voter in gone:
+            del ballots[voter]
         marks = (
             motion.box
             if motion.secret
-            else tuple(mark for marks in motion.ballots.values() for mark in marks)
+            else tuple(mark for marks in ballots.values() for mark in marks)
         )
         result = count_marks(motion, procedure, marks, total=seats, threshold=threshold, seed=seed)
+        if (procedure.majorities or procedure.veto != "none") and not motion.options:
+            result = member_majorities(state, motion, procedure, ballots, result, act.time)
+        if gone:
+            result = replace(
+                result,
+                explanation=f"{result.explanation}; ballots of {', '.join(sorted(gone))} withdrawn"
+                " (their polity has left the federation)",
+            )
     effects = [f"'{motion.id}' {result.explanation}"]
     new_state = state
     effect = ""

@@ -12,11 +12,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from pyrsistent import pvector
 
 from charter.domain.acts.args import Args
+from charter.domain.acts.federation import federation_of, read_consent, read_criteria
 from charter.domain.amendment import Edit, amend, read_edits
 from charter.domain.authority import (
     Extra,
@@ -27,10 +28,19 @@ from charter.domain.authority import (
     seat_holders,
 )
 from charter.domain.constitution import Constitution, Grant
-from charter.domain.state import Exercise, Inspection, Nomination, PolityState, PostKind, Tenure
+from charter.domain.state import (
+    Affiliation,
+    Exercise,
+    Inspection,
+    MemberPolity,
+    Nomination,
+    PolityState,
+    PostKind,
+    Tenure,
+)
 from charter.errors import ActError
 
-__all__ = ["POWER_ACTS", "Parsed", "PowerSpec", "exercise"]
+__all__ = ["POWER_ACTS", "Parsed", "PowerSpec", "exercise", "ultra_vires"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,15 +134,49 @@ _register(PowerSpec("expel", _parse_person, _check_expel, _expel))
 
 
 def _parse_post(state: PolityState, args: Args) -> Parsed:
+    if "polity" in args.values:
+        return _parse_member_officer(state, args)
     kind, post = args.post(state)
     person = args.text("person")
     return Parsed(Target(kind, post), person=person, post=post)
 
 
+def _parse_member_officer(state: PolityState, args: Args) -> Parsed:
+    """An office of a member polity (`polity`, `office`): a federation reaching into a member."""
+    federation_of(state, args.path("polity"))
+    polity = args.text("polity")
+    office = args.text("office")
+    person = args.text("person")
+    return Parsed(Target("polity", polity), person=person, details={"office": office})
+
+
+def _in_member(parsed: Parsed) -> bool:
+    return parsed.target is not None and parsed.target.kind == "polity"
+
+
+def _check_member_officer(state: PolityState, parsed: Parsed, at: datetime) -> str | None:
+    polity = parsed.target.name if parsed.target is not None else ""
+    member = state.polities.get(polity)
+    if member is None or not member.active(at):
+        return f"{polity} is not a member polity of the federation"
+    return None
+
+
+def _direct_member(
+    state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime
+) -> tuple[PolityState, tuple[str, ...]]:
+    polity = parsed.target.name if parsed.target is not None else ""
+    office = parsed.details.get("office")
+    return state, (
+        f"directive to {polity}: {grant.power} {parsed.person} as its {office} (under {grant.clause});"
+        f" it takes effect when {polity} records it in its own ledger",
+    )
+
+
 def _parse_placement(state: PolityState, args: Args) -> Parsed:
     """A post and a person, and in a weighted body the votes the seat carries (`votes`, default 1)."""
     parsed = _parse_post(state, args)
-    if "votes" not in args.values:
+    if "votes" not in args.values or _in_member(parsed):
         return parsed
     body = state.constitution.bodies.get(parsed.post or "")
     if body is None or not body.weighted:
@@ -148,6 +192,8 @@ def _parse_placement(state: PolityState, args: Args) -> Parsed:
 
 
 def _placement(state: PolityState, parsed: Parsed, at: datetime) -> str | None:
+    if _in_member(parsed):
+        return _check_member_officer(state, parsed, at)
     c = state.constitution
     person, post = parsed.person or "", parsed.post or ""
     if (problem := _member(state, person)) is not None:
@@ -193,6 +239,8 @@ def _nomination_required(state: PolityState, parsed: Parsed) -> Extra:
 def _place(
     state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime
 ) -> tuple[PolityState, tuple[str, ...]]:
+    if _in_member(parsed):
+        return _direct_member(state, parsed, grant, by, at)
     c = state.constitution
     person, post = parsed.person or "", parsed.post or ""
     definition = c.offices.get(post) or c.bodies[post]
@@ -213,6 +261,8 @@ def _place(
 
 
 def _check_dismiss(state: PolityState, parsed: Parsed, at: datetime) -> str | None:
+    if _in_member(parsed):
+        return _check_member_officer(state, parsed, at)
     if parsed.person not in state.holders(parsed.post or "", at):
         return f"{parsed.person} does not hold {state.constitution.label(parsed.post or '')}"
     return None
@@ -221,12 +271,16 @@ def _check_dismiss(state: PolityState, parsed: Parsed, at: datetime) -> str | No
 def _dismiss(
     state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime
 ) -> tuple[PolityState, tuple[str, ...]]:
+    if _in_member(parsed):
+        return _direct_member(state, parsed, grant, by, at)
     ending = [t for t in state.tenures if t.person == parsed.person and t.post == parsed.post]
     state = state.with_tenures(ending, at, "dismissed")
     return state, (f"{parsed.person} removed from {state.constitution.label(parsed.post or '')}",)
 
 
 def _check_nominate(state: PolityState, parsed: Parsed, at: datetime) -> str | None:
+    if _in_member(parsed):
+        return "a federation does not nominate a member polity's officers"
     if (problem := _member(state, parsed.person or "")) is not None:
         return problem
     if any(n.person == parsed.person and n.post == parsed.post for n in state.nominations):
@@ -274,6 +328,12 @@ def _inspect(
 
 def _parse_custom(state: PolityState, args: Args) -> Parsed:
     matter = args.matter(state)
+    if matter is None and state.constitution.federation is not None:
+        raise ActError(
+            "a federal act must name the matter it reaches, so that it can be checked against"
+            " the federal competences (federation.competences)",
+            path=args.path("matter"),
+        )
     text = args.text("text", required=False)
     return Parsed(Target("matter", matter) if matter else None, details={"text": text})
 
@@ -359,6 +419,93 @@ def _amend(
 _register(PowerSpec("amend", _parse_amend, _check_amend, _amend))
 
 
+# --- federations: admitting a member polity; a polity joining or leaving one ------------------
+
+
+def _parse_admit_polity(state: PolityState, args: Args) -> Parsed:
+    federation = federation_of(state, args.prefix)
+    polity = args.text("polity")
+    name = args.text("name")
+    criteria = read_criteria(state, federation, args)
+    consent = read_consent(args, "consent")
+    constitution = args.mapping("constitution", required=bool(federation.accession.required_rights))
+    rights: list[str] = []
+    if constitution is not None:
+        members = constitution.get("members") or {}
+        rights = list(members.get("rights") or ()) if isinstance(members, Mapping) else []
+    details = {"polity": polity, "name": name, "criteria": criteria, "consent": consent}
+    return Parsed(None, details={**details, "rights": tuple(rights)})
+
+
+def _check_admit_polity(state: PolityState, parsed: Parsed, at: datetime) -> str | None:
+    federation = federation_of(state)
+    polity, name = parsed.details["polity"], parsed.details["name"]
+    member = state.polities.get(polity)
+    if member is not None and member.active(at):
+        return f"{name} is already a member polity of the federation"
+    for index, right in enumerate(federation.accession.required_rights):
+        if right not in parsed.details["rights"]:
+            return (
+                f"{name}'s constitution does not guarantee '{right}'"
+                f" (federation.accession.required_rights[{index}])"
+            )
+    return None
+
+
+def _admit_polity(
+    state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime
+) -> tuple[PolityState, tuple[str, ...]]:
+    details = parsed.details
+    member = MemberPolity(
+        details["polity"], details["name"], at, dict(details["criteria"]), grant.clause
+    )
+    state = state.evolve(polities=state.polities.set(member.id, member))
+    motion = details["consent"]["motion"]
+    return state, (
+        f"{member.name} admitted to the federation, on its own decision (motion '{motion}')",
+    )
+
+
+def _parse_federation(state: PolityState, args: Args) -> Parsed:
+    federation = args.text("federation")
+    return Parsed(None, details={"federation": federation})
+
+
+def _check_join(state: PolityState, parsed: Parsed, at: datetime) -> str | None:
+    current = state.affiliations.get(parsed.details["federation"])
+    if current is not None and current.status == "joining":
+        return f"{state.constitution.name} has already decided to join {current.federation}"
+    return None
+
+
+def _check_leave(state: PolityState, parsed: Parsed, at: datetime) -> str | None:
+    current = state.affiliations.get(parsed.details["federation"])
+    if current is not None and current.status == "left":
+        return f"{state.constitution.name} has already left {current.federation}"
+    return None
+
+
+def _affiliate(
+    status: Literal["joining", "left"],
+) -> Effect:
+    def effect(
+        state: PolityState, parsed: Parsed, grant: Grant, by: str, at: datetime
+    ) -> tuple[PolityState, tuple[str, ...]]:
+        federation = parsed.details["federation"]
+        record = Affiliation(federation, status, at, grant.clause)
+        verb = "join" if status == "joining" else "leave"
+        return state.evolve(affiliations=state.affiliations.set(federation, record)), (
+            f"decided to {verb} the federation '{federation}'",
+        )
+
+    return effect
+
+
+_register(PowerSpec("admit-polity", _parse_admit_polity, _check_admit_polity, _admit_polity))
+_register(PowerSpec("join-federation", _parse_federation, _check_join, _affiliate("joining")))
+_register(PowerSpec("leave-federation", _parse_federation, _check_leave, _affiliate("left")))
+
+
 # --- running a power act -----------------------------------------------------------------------
 
 
@@ -376,6 +523,9 @@ def exercise(
     cosigners: tuple[str, ...] = (),
 ) -> tuple[PolityState | None, str, tuple[str, ...]]:
     """Check and apply one power act: (new state, clause, effects), or (None, reason, ())."""
+    beyond = ultra_vires(state, parsed.target)
+    if beyond is not None:
+        return None, beyond, ()
     extra = spec.grant_check(state, parsed) if spec.grant_check is not None else None
     decision = authorize(
         state,
@@ -389,6 +539,14 @@ def exercise(
         extra=extra,
     )
     if decision.grant is None:
+        if _in_member(parsed) and parsed.target is not None:
+            polity = parsed.target.name
+            return (
+                None,
+                f"ultra vires: the officers of {polity} are chosen and removed by {polity} alone,"
+                f" and no clause grants the federation '{power}' over them ({decision.reason})",
+                (),
+            )
         return None, decision.reason, ()
     if spec.kind == "inspect" and body is None and parsed.target is not None:
         conflict = _self_inspection(state, actor, parsed.target, at)
@@ -400,6 +558,25 @@ def exercise(
     new_state, effects = spec.effect(state, parsed, decision.grant, body or actor, at)
     use = Exercise(decision.grant.clause, body or actor, at, index)
     return new_state.with_exercise(use), decision.grant.clause, effects
+
+
+def ultra_vires(state: PolityState, target: Target | None) -> str | None:
+    """Why a federal act reaching `target` is beyond the federation's competences, if it is."""
+    federation = state.constitution.federation
+    if federation is None or target is None or target.kind != "matter":
+        return None
+    if target.name == "secession":
+        return (
+            "ultra vires: no federal act may remove or block a member polity's right to leave"
+            " (federation.secession, entrenched)"
+        )
+    if target.name not in federation.competences:
+        label = state.constitution.matters.get(target.name, target.name)
+        return (
+            f"ultra vires: '{target.name}' ({label}) is reserved to the member polities;"
+            " it is not among the federal competences (federation.competences)"
+        )
+    return None
 
 
 def _self_inspection(state: PolityState, actor: str, target: Target, at: datetime) -> str | None:

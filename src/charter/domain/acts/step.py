@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from charter.domain.acts.args import Args
 from charter.domain.acts.factions import STATUS_ACTS
+from charter.domain.acts.federation import FEDERATION_ACTS
 from charter.domain.acts.model import Act, Outcome
 from charter.domain.acts.motions import MOTION_ACTS
 from charter.domain.acts.powers import POWER_ACTS, exercise
@@ -12,7 +13,9 @@ from charter.errors import ActError
 
 __all__ = ["ACT_KINDS", "step"]
 
-ACT_KINDS: tuple[str, ...] = tuple(sorted({*POWER_ACTS, *MOTION_ACTS, *STATUS_ACTS}))
+ACT_KINDS: tuple[str, ...] = tuple(
+    sorted({*POWER_ACTS, *MOTION_ACTS, *STATUS_ACTS, *FEDERATION_ACTS})
+)
 """Every kind of act the domain understands."""
 
 
@@ -69,6 +72,8 @@ def step(state: PolityState, act: Act) -> tuple[PolityState, Outcome]:
         new_state, outcome = MOTION_ACTS[act.kind](state, act)
     elif act.kind in STATUS_ACTS:
         new_state, outcome = STATUS_ACTS[act.kind](state, act)
+    elif act.kind in FEDERATION_ACTS:
+        new_state, outcome = FEDERATION_ACTS[act.kind](state, act)
     else:
         raise ActError(f"unknown act '{act.kind}'; known acts: {', '.join(ACT_KINDS)}", path="act")
     if not outcome.granted:

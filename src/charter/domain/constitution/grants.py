@@ -44,13 +44,21 @@ class Grant:
     threshold: Threshold | None = None
     nominated_by: str | None = None
     personal: bool = False
-    """True for `members.powers`: each member holds it. Other grants to `members` belong
-    to the members together, exercised by a carried motion of their general meeting."""
+    """True for `members.powers` without a procedure: each member holds it. Other grants to
+    `members` (and those with a procedure) belong to the members together, exercised by a
+    carried motion of their general meeting."""
 
-    def reaches(self, kind: Literal["office", "body", "member", "matter"], target: str) -> bool:
-        """Whether the grant's scope covers `target` (a missing scope covers everything)."""
+    def reaches(
+        self, kind: Literal["office", "body", "member", "matter", "polity"], target: str
+    ) -> bool:
+        """Whether the grant's scope covers `target` (a missing scope covers everything but
+        member polities, which a federal power reaches only where its scope names them)."""
         if target in self.reserved:
             return False
+        if kind == "polity":
+            return self.scope is not None and (
+                self.scope.polities == "all" or target in self.scope.polities
+            )
         if self.scope is None:
             return True
         if kind == "member":
@@ -77,7 +85,7 @@ def _from_power(constitution: Constitution, clause: str, holder: str, power: Pow
         cosign=power.cosign,
         reserved=power.reserved,
         procedure=power.procedure,
-        personal=holder == "members",
+        personal=holder == "members" and power.procedure is None,
     )
 
 
@@ -176,6 +184,17 @@ def _collect(constitution: Constitution) -> tuple[Grant, ...]:
             )
         for index, power in enumerate(office.powers):
             grants.append(_from_power(constitution, f"offices.{name}.powers[{index}]", name, power))
+    if constitution.federation is not None:
+        accession = constitution.federation.accession
+        grants.append(
+            Grant(
+                clause="federation.accession",
+                power="admit-polity",
+                holder=accession.by,
+                holder_kind=_holder_kind(constitution, accession.by),
+                procedure=accession.procedure,
+            )
+        )
     if constitution.amendment is not None:
         amendment = constitution.amendment
         grants.append(

@@ -22,6 +22,7 @@ from charter.domain.constitution.types import (
     NameSet,
     PositiveInt,
     QuorumField,
+    Share,
     Threshold,
     ThresholdField,
 )
@@ -30,6 +31,7 @@ from charter.domain.duration import Duration
 
 __all__ = [
     "STANDARD_POWERS",
+    "Accession",
     "AmendmentRule",
     "Appointment",
     "Body",
@@ -39,7 +41,9 @@ __all__ = [
     "Entrenchment",
     "ExOfficio",
     "Factions",
+    "Federation",
     "Joint",
+    "Majority",
     "MemberClause",
     "Membership",
     "Office",
@@ -48,6 +52,7 @@ __all__ = [
     "Quota",
     "Removal",
     "Scope",
+    "Secession",
 ]
 
 STANDARD_POWERS: tuple[str, ...] = (
@@ -62,6 +67,9 @@ STANDARD_POWERS: tuple[str, ...] = (
     "second",
     "amend",
     "inspect",
+    "admit-polity",
+    "join-federation",
+    "leave-federation",
 )
 """Powers every constitution may grant without declaring them; others go in `custom_powers`."""
 
@@ -82,6 +90,8 @@ class Scope(_Clause):
     bodies: NameSet = ()
     members: bool = False
     matters: NameSet = ()
+    polities: NameSet = ()
+    """Member polities whose officers a federal power reaches (never, unless named here)."""
 
 
 class Quota(_Clause):
@@ -139,10 +149,16 @@ class Joint(_Clause):
 
 
 class Delegation(_Clause):
-    """Seats filled by delegates of member polities (federations)."""
+    """Seats filled by delegates each member polity chooses by its own procedure (federations).
+
+    Each member sends `per_member` delegates, or, with `proportional_to`, a
+    share of the body's seats in proportion to that criterion (largest
+    remainders, at least one each).
+    """
 
     method: Literal["delegation"]
     per_member: PositiveInt = 1
+    proportional_to: Identifier | None = None
     note: str = ""
 
 
@@ -150,6 +166,14 @@ BodyFilling = Annotated[
     Election | Appointment | ExOfficio | Joint | Delegation, Field(discriminator="method")
 ]
 OfficeFilling = Annotated[Election | Appointment, Field(discriminator="method")]
+
+
+class Majority(_Clause):
+    """One majority a federal decision needs: a share of the members, or of a criterion (population)."""
+
+    criterion: Identifier
+    quota: Share
+    note: str = ""
 
 
 class Procedure(_Clause):
@@ -168,6 +192,8 @@ class Procedure(_Clause):
     method: Identifier = "majority"
     ballot: Literal["open", "secret"] = "open"
     split_votes: bool = False
+    majorities: tuple[Majority, ...] = ()
+    veto: Literal["none", "all"] | tuple[Identifier, ...] = "none"
     note: str = ""
 
 
@@ -238,6 +264,38 @@ class Factions(_Clause):
     note: str = ""
 
 
+class Accession(_Clause):
+    """How a polity joins the federation: a federal body's decision, and conditions it must meet."""
+
+    by: Identifier
+    procedure: Identifier | None = None
+    required_rights: tuple[str, ...] = ()
+    conditions: tuple[str, ...] = ()
+    note: str = ""
+
+
+class Secession(_Clause):
+    """Each member's right to leave: entrenched; the federation may only set notice and settlement."""
+
+    notice: DurationField = Duration()
+    settlement: tuple[str, ...] = ()
+    note: str = ""
+
+
+class Federation(_Clause):
+    """A federation of polities: what it may decide, who it counts, how members join and leave.
+
+    Every matter not named in `competences` is reserved to the members. The
+    right of secession is entrenched by this clause itself.
+    """
+
+    competences: tuple[Identifier, ...] = ()
+    criteria: FrozenMap[Identifier, str] = Field(default_factory=lambda: MappingProxyType({}))
+    accession: Accession
+    secession: Secession = Secession()
+    note: str = ""
+
+
 class AmendmentRule(_Clause):
     """Which body amends the constitution, and by which procedure."""
 
@@ -273,6 +331,7 @@ class Constitution(_Clause):
     factions: Factions = Factions()
     amendment: AmendmentRule | None = None
     entrenched: tuple[Entrenchment, ...] = ()
+    federation: Federation | None = None
 
     _document: Document = PrivateAttr(default_factory=lambda: Document(None))
     _grants: Any = PrivateAttr(default=None)

@@ -16,6 +16,7 @@ from charter.domain.constitution.model import (
     STANDARD_POWERS,
     Appointment,
     Constitution,
+    Delegation,
     Election,
     ExOfficio,
     Joint,
@@ -202,9 +203,70 @@ class _Checker:
                     known=self.bodies | {"members"},
                 )
             self.procedure(c.amendment.procedure, ("amendment", "procedure"))
+        self.federation()
         self.custom_powers_granted()
         self.entrenchments()
         return self.findings
+
+    def federation(self) -> None:
+        c = self.c
+        criteria = set(c.federation.criteria) if c.federation is not None else set()
+        for name, body in c.bodies.items():
+            filling = body.filled_by
+            if isinstance(filling, Delegation) and filling.proportional_to is not None:
+                if filling.proportional_to not in criteria:
+                    self.add(
+                        f"unknown criterion '{filling.proportional_to}'; declare it under federation.criteria",
+                        ("bodies", name, "filled_by", "proportional_to"),
+                    )
+                if body.seats is None:
+                    self.add(
+                        "seats shared in proportion need a number of seats to share",
+                        ("bodies", name, "seats"),
+                    )
+        for name, procedure in c.procedures.items():
+            for index, majority in enumerate(procedure.majorities):
+                if c.federation is None:
+                    self.add(
+                        "majorities of member polities need a federation clause",
+                        ("procedures", name, "majorities", index),
+                    )
+                elif majority.criterion != "members" and majority.criterion not in criteria:
+                    self.add(
+                        f"unknown criterion '{majority.criterion}' (members, or one of federation.criteria)",
+                        ("procedures", name, "majorities", index, "criterion"),
+                    )
+            if (procedure.majorities or procedure.veto != "none") and procedure.ballot == "secret":
+                self.add(
+                    "majorities and vetoes of member polities need open ballots: each delegation's vote counts",
+                    ("procedures", name, "ballot"),
+                )
+            if procedure.veto != "none" and c.federation is None:
+                self.add(
+                    "a veto of member polities needs a federation clause",
+                    ("procedures", name, "veto"),
+                )
+        federation = c.federation
+        if federation is None:
+            return
+        for index, matter in enumerate(federation.competences):
+            if matter == "secession":
+                self.add(
+                    "secession cannot be a federal competence: each member's right to leave is its own",
+                    ("federation", "competences", index),
+                )
+            else:
+                self.expect(
+                    matter, ("federation", "competences", index), kinds="matter", known=self.matters
+                )
+        accession = federation.accession
+        self.expect(
+            accession.by,
+            ("federation", "accession", "by"),
+            kinds="body",
+            known=self.bodies | {"members"},
+        )
+        self.procedure(accession.procedure, ("federation", "accession", "procedure"))
 
     def custom_powers_granted(self) -> None:
         granted = {grant.power for grant in grants_of(self.c)}
