@@ -99,7 +99,7 @@ def federation_summary(run: FederationRun) -> str:
         state = polity.state
         if state.constitution.federation is None:
             continue
-        for member in state.polities.values():
+        for member in sorted(state.polities.values(), key=lambda m: m.id):
             status = (
                 f"left {member.leaves_at.date().isoformat()}"
                 if member.leaves_at is not None and not member.active(state.time)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 from charter.domain.authority import incompatibility
+from charter.domain.constitution.model import Delegation
 from charter.domain.state import Motion, PolityState
 
 __all__ = ["violations"]
@@ -21,7 +22,10 @@ def violations(state: PolityState) -> list[str]:
     at = state.time
     active = state.active_tenures()
     for tenure in active:
-        if tenure.person not in state.members:
+        delegated = tenure.post in c.bodies and isinstance(
+            c.bodies[tenure.post].filled_by, Delegation
+        )
+        if tenure.person not in state.members and not delegated:
             problems.append(f"{tenure.person} holds {tenure.post} but is not a member")
         if tenure.post not in c.offices and tenure.post not in c.bodies:
             problems.append(
@@ -70,6 +74,17 @@ def violations(state: PolityState) -> list[str]:
             )
     for motion in state.motions.values():
         problems.extend(_ballot_violations(motion))
+    for member in state.polities.values():
+        if at is not None and not member.active(at):
+            seated = [
+                t.person
+                for t in active
+                if t.chosen_by == member.id
+                and t.post in c.bodies
+                and isinstance(c.bodies[t.post].filled_by, Delegation)
+            ]
+            if seated:
+                problems.append(f"{member.id} has left but {', '.join(seated)} still sit for it")
     for clause, uses in state.exercises.items():
         times = [use.time for use in uses]
         if times != sorted(times) or any(use.clause != clause for use in uses):

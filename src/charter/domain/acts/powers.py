@@ -571,7 +571,7 @@ def ultra_vires(state: PolityState, target: Target | None) -> str | None:
             " (federation.secession, entrenched)"
         )
     if target.name not in federation.competences:
-        label = state.constitution.matters.get(target.name, target.name)
+        label = " ".join(state.constitution.matters.get(target.name, target.name).split())
         return (
             f"ultra vires: '{target.name}' ({label}) is reserved to the member polities;"
             " it is not among the federal competences (federation.competences)"
