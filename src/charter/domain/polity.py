@@ -109,13 +109,17 @@ def _found_polities(state: PolityState, founding: Founding) -> PolityState:
         for name in federation.criteria:
             value = criteria.get(name)
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise ActError(f"expected a number for criterion '{name}'", path=f"{path}.criteria.{name}")
+                raise ActError(
+                    f"expected a number for criterion '{name}'", path=f"{path}.criteria.{name}"
+                )
             values[name] = value
         extra = sorted(set(criteria) - set(federation.criteria))
         if extra:
             raise ActError(f"unknown criterion '{extra[0]}'", path=f"{path}.criteria.{extra[0]}")
         name = str(details.get("name") or polity)
-        polities = polities.set(polity, MemberPolity(polity, name, founding.time, values, "founding"))
+        polities = polities.set(
+            polity, MemberPolity(polity, name, founding.time, values, "founding")
+        )
     return state.evolve(polities=polities)
 
 

@@ -155,7 +155,9 @@ def founding_record(founding: Founding) -> dict[str, Any]:
     if weighted:  # only where a weighted body has founding seats: older entries stay as they were
         record["votes"] = weighted
     if founding.polities:  # a federation's founding member polities
-        record["polities"] = {polity: dict(details) for polity, details in founding.polities.items()}
+        record["polities"] = {
+            polity: dict(details) for polity, details in founding.polities.items()
+        }
     return record
 
 
@@ -167,7 +169,9 @@ def founding_from_record(record: Mapping[str, Any]) -> Founding:
             members=tuple(record.get("members", ())),
             posts={post: tuple(people) for post, people in record.get("posts", {}).items()},
             votes={post: dict(votes) for post, votes in record.get("votes", {}).items()},
-            polities={polity: dict(details) for polity, details in record.get("polities", {}).items()},
+            polities={
+                polity: dict(details) for polity, details in record.get("polities", {}).items()
+            },
         )
     except (AttributeError, TypeError, ValueError) as error:
         raise LedgerFormatError(f"not a founding record: {error}") from None
