@@ -58,12 +58,31 @@ class KeyRing:
         if supplied is not None:
             return supplied
         key = Ed25519PrivateKey.generate()
+        self.store(polity_id, key)
+        return key
+
+    def has(self, polity_id: str) -> bool:
+        """Whether a key for the polity is in the environment or the key directory."""
+        return self._from_environment(polity_id) is not None or self.path(polity_id).exists()
+
+    def store(self, polity_id: str, key: Ed25519PrivateKey) -> None:
+        """Keep `key` as the polity's, owner-only; refuses to overwrite a key already kept."""
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = self.path(polity_id)
         pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(pem)
+
+    @staticmethod
+    def read_file(path: Path) -> Ed25519PrivateKey:
+        """An Ed25519 private key from a PKCS#8 PEM file; SigningKeyError if it is not one."""
+        try:
+            key = load_pem_private_key(path.read_bytes(), password=None)
+        except (OSError, ValueError) as error:
+            raise SigningKeyError(f"{path}: not a readable PEM private key ({error})") from None
+        if not isinstance(key, Ed25519PrivateKey):
+            raise SigningKeyError(f"{path} does not hold an Ed25519 key")
         return key
 
     def load(self, polity_id: str) -> Ed25519PrivateKey:

@@ -1,6 +1,12 @@
 """The `charter` command line. Importing this package registers every command on `main`."""
 
-from charter.cli import commands_core, commands_ledger, commands_tally
+from charter.cli import commands_core, commands_federation, commands_ledger, commands_tally
 from charter.cli.app import main
 
-__all__ = ["commands_core", "commands_ledger", "commands_tally", "main"]
+__all__ = [
+    "commands_core",
+    "commands_federation",
+    "commands_ledger",
+    "commands_tally",
+    "main",
+]

@@ -74,6 +74,7 @@ def act(polity: str, file: TextIO, db: str | None, as_json: bool) -> None:
     source = getattr(file, "name", "<stdin>")
     performed = read_act(file.read(), source, datetime.now(UTC))
     with service(db) as polities:
+        polities.keys.load(polity)  # no key, no checkpoint: refuse before anything is stored
         entry = polities.perform(polity, performed)
         polities.checkpoint(polity)
     if as_json:
