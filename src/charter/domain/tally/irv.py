@@ -18,7 +18,11 @@ Each ballot counts for its highest-ranked continuing candidate. Conventions
   is excluded per round, so the winner is always one that pref_voting's
   parallel-universe count (`instant_runoff_put`) lists.
 
-Tallies are one matrix product per round over the distinct ballots.
+Strict ballots (no ties) are counted with a pointer per distinct ballot: its
+highest continuing candidate. A round's tallies are one weighted `bincount` of
+the pointers, and an exclusion moves on only the ballots that pointed at the
+excluded candidate. Ballots with ties are counted by one matrix product per
+round over the rank matrix (`first_preferences`). Both give the same tallies.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ import numpy.typing as npt
 
 from charter.domain.tally.common import RELATIVE_TOLERANCE, by_name, standing
 from charter.domain.tally.profile import Profile, TallyError
-from charter.domain.tally.registry import TallyResult, TieBreaker, tally_method
+from charter.domain.tally.registry import TallyResult, TieBreaker, progress, tally_method
+from charter.domain.tally.stv_common import advance
 
 __all__ = ["first_preferences", "instant_runoff"]
 
@@ -48,6 +53,50 @@ def first_preferences(
     tops = (key == top[:, None]) & live[:, None]
     shares = tops / np.maximum(tops.sum(axis=1, keepdims=True), 1)
     return profile.counts @ shares, float(profile.counts[~live].sum())
+
+
+class _Pointers:
+    """Strict ballots: each distinct ballot's highest continuing candidate (-1: exhausted).
+
+    With whole-number weights the tallies are kept up to date by the moved ballots alone
+    (integer sums in float64 are exact); otherwise each round sums every ballot afresh.
+    """
+
+    def __init__(self, profile: Profile, continuing: npt.NDArray[np.bool_]) -> None:
+        self.orders = profile.orders
+        self.counts = profile.counts
+        self.size = len(profile.candidates)
+        rows = self.orders.shape[0]
+        self.position, self.top = advance(
+            self.orders, np.arange(rows), np.zeros(rows, dtype=np.int64), continuing
+        )
+        self.whole = bool((np.rint(self.counts) == self.counts).all() and profile.total < 2**52)
+        self.tally: tuple[npt.NDArray[np.float64], float] | None = None
+
+    def _sum(self, rows: npt.NDArray[np.intp] | None) -> tuple[npt.NDArray[np.float64], float]:
+        top = self.top if rows is None else self.top[rows]
+        counts = self.counts if rows is None else self.counts[rows]
+        live = top >= 0
+        if live.all():
+            return np.bincount(top, weights=counts, minlength=self.size).astype(np.float64), 0.0
+        tallies = np.bincount(top[live], weights=counts[live], minlength=self.size)
+        return tallies.astype(np.float64), float(counts[~live].sum())
+
+    def tallies(self) -> tuple[npt.NDArray[np.float64], float]:
+        if self.tally is None or not self.whole:
+            self.tally = self._sum(None)
+        return self.tally[0].copy(), self.tally[1]
+
+    def exclude(self, out: int, continuing: npt.NDArray[np.bool_]) -> None:
+        rows = np.flatnonzero(self.top == out)
+        self.position[rows], self.top[rows] = advance(
+            self.orders, rows, self.position[rows] + 1, continuing
+        )
+        if self.tally is not None and self.whole:
+            moved, exhausted = self._sum(rows)
+            tallies = self.tally[0] + moved
+            tallies[out] = 0.0
+            self.tally = (tallies, self.tally[1] + exhausted)
 
 
 def _exclusion(
@@ -79,11 +128,15 @@ def instant_runoff(profile: Profile, seats: int, ties: TieBreaker) -> TallyResul
     continuing[standing(profile)] = True
     history: list[npt.NDArray[np.float64]] = []
     rounds: list[dict[str, Any]] = []
+    pointers = _Pointers(profile, continuing) if profile.strict else None
     while True:
         remaining = [int(c) for c in np.flatnonzero(continuing)]
         if not remaining:
             raise TallyError("no candidate is standing")
-        tallies, exhausted = first_preferences(profile, continuing)
+        if pointers is not None:
+            tallies, exhausted = pointers.tallies()
+        else:
+            tallies, exhausted = first_preferences(profile, continuing)
         active = profile.total - exhausted
         record: dict[str, Any] = {
             "round": len(rounds) + 1,
@@ -95,11 +148,16 @@ def instant_runoff(profile: Profile, seats: int, ties: TieBreaker) -> TallyResul
         leader = max(remaining, key=lambda c: float(tallies[c]))
         if len(remaining) == 1 or float(tallies[leader]) - active / 2 > tolerance:
             record["elected"] = profile.candidates[leader]
+            progress(f"round {len(rounds)}: {profile.candidates[leader]} elected")
             break
         fewest = min(float(tallies[c]) for c in remaining)
         lowest = [c for c in remaining if float(tallies[c]) - fewest <= tolerance]
         out, rule = _exclusion(lowest, history, tolerance, ties, len(rounds))
         record["excluded"] = profile.candidates[out]
+        progress(
+            f"round {len(rounds)}: {profile.candidates[out]} excluded, "
+            f"{len(remaining) - 1} continuing"
+        )
         if len(lowest) > 1:
             record["exclusion_tie"] = {
                 "among": [profile.candidates[c] for c in lowest],
@@ -107,6 +165,8 @@ def instant_runoff(profile: Profile, seats: int, ties: TieBreaker) -> TallyResul
             }
         history.append(tallies)
         continuing[out] = False
+        if pointers is not None:
+            pointers.exclude(out, continuing)
     return TallyResult(
         "irv",
         (record["elected"],),

@@ -33,10 +33,12 @@ __all__ = ["borda", "borda_scores", "plurality"]
     multi_winner=True,
 )
 def plurality(profile: Profile, seats: int, ties: TieBreaker) -> TallyResult:
-    firsts = np.zeros(len(profile.candidates))
-    first_rank = profile.ranks == 1
-    only = first_rank.sum(axis=1) == 1  # a ballot tying several first counts for none
-    firsts += profile.counts[only] @ first_rank[only]
+    # A ballot counts for the one candidate it ranks 1; tying several first, it counts for none.
+    choices = profile.first_choices
+    counted = choices >= 0
+    firsts = np.bincount(
+        choices[counted], weights=profile.counts[counted], minlength=len(profile.candidates)
+    ).astype(np.float64)
     order = sorted(range(len(firsts)), key=lambda c: -firsts[c])
     winners: list[int] = []
     while len(winners) < seats:

@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from charter.errors import CharterError
 
-__all__ = ["Profile", "TallyError"]
+__all__ = ["Profile", "TallyError", "attach_orders"]
 
 Ranks = npt.NDArray[np.int16]
 Weights = npt.NDArray[np.float64]
@@ -117,8 +117,35 @@ class Profile:
         return float(self.counts.sum())
 
     @cached_property
+    def _layout(self) -> tuple[npt.NDArray[np.int64] | None, bool | None]:
+        """(orders, strict) from one scatter of each ranked candidate into the slot of its rank.
+
+        `orders` is None unless the ballots are strict and every row ranks 1, 2, ..., k (no
+        gaps), `strict` None when some rank is outside 0..n (the sorting checks then decide).
+        """
+        n = len(self.candidates)
+        rows = self.ranks.shape[0]
+        if rows == 0 or n == 0:
+            return np.full((rows, n), -1, dtype=np.int64), True
+        if int(self.ranks.min()) < 0 or int(self.ranks.max()) > n:
+            return None, None
+        # Column n takes every unranked candidate (rank 0 - 1 = -1 is the last column).
+        slots = np.full((rows, n + 1), -1, dtype=np.int8 if n < 127 else np.int64)
+        index = self.ranks.astype(np.intp) - 1
+        np.put_along_axis(slots, index, np.arange(n, dtype=slots.dtype), axis=1)
+        filled = slots[:, :n] >= 0
+        if np.count_nonzero(filled) != np.count_nonzero(self.ranks):
+            return None, False  # two candidates on one rank: a tie
+        if not (filled[:, 1:] <= filled[:, :-1]).all():
+            return None, True  # strict, but some row skips a rank
+        return slots[:, :n].astype(np.int64), True
+
+    @cached_property
     def strict(self) -> bool:
         """Whether no ballot ties two candidates it ranks."""
+        known = self._layout[1]
+        if known is not None:
+            return known
         ranked = np.where(self.ranks > 0, self.ranks, 0)
         ordered = np.sort(ranked, axis=1)
         same = (ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] > 0)
@@ -131,10 +158,36 @@ class Profile:
             raise TallyError(
                 "this method needs strict rankings, but some ballots rank candidates equal"
             )
+        scattered = self._layout[0]
+        if scattered is not None:
+            return scattered
         key = np.where(self.ranks > 0, self.ranks, np.iinfo(np.int16).max).astype(np.int64)
         order = np.argsort(key, axis=1, kind="stable")
         ranked = np.take_along_axis(self.ranks > 0, order, axis=1)
         return np.where(ranked, order, -1)
+
+    @cached_property
+    def first_choices(self) -> npt.NDArray[np.int64]:
+        """Each ballot's candidate ranked 1, or -1 where none is, or several are (a tie)."""
+        n = len(self.candidates)
+        if self.__dict__.get("orders") is not None and self._layout_known_from_one():
+            orders = self.__dict__["orders"]
+            return np.asarray(orders[:, 0] if n else np.full(orders.shape[0], -1), np.int64)
+        firsts = np.full(self.ranks.shape[0], -1, dtype=np.int64)
+        if n == 0:
+            return firsts
+        at = np.flatnonzero(self.ranks.ravel() == 1)
+        row, candidate = np.divmod(at, n)
+        firsts[row] = candidate
+        shared = row[1:][row[1:] == row[:-1]]  # rows listed twice rank two candidates first
+        firsts[shared] = -1
+        return firsts
+
+    def _layout_known_from_one(self) -> bool:
+        """Whether the cached orders are ranks 1, 2, ... in order (so orders[:, 0] is rank 1)."""
+        if self.__dict__.get("_from_one"):
+            return True
+        return "_layout" in self.__dict__ and self._layout[0] is not None
 
     @cached_property
     def pairwise(self) -> npt.NDArray[np.float64]:
@@ -147,3 +200,18 @@ class Profile:
             matrix[a] = self.counts @ prefers
         np.fill_diagonal(matrix, 0.0)
         return matrix
+
+
+def attach_orders(profile: Profile, orders: npt.NDArray[np.int64]) -> Profile:
+    """Give `profile` the strict orders its reader parsed along with the rank matrix.
+
+    Row i of `orders` must list the candidates that row i of `profile.ranks` ranks 1, 2, ...,
+    k, in that order, then -1: readers build both from the same parse, so this is not checked
+    (it would cost the pass it saves). Methods that need the orders then skip deriving them.
+    """
+    if orders.shape != profile.ranks.shape or orders.dtype != np.int64:
+        raise TallyError("the orders must be an int64 matrix shaped like the rank matrix")
+    profile.__dict__["orders"] = orders
+    profile.__dict__["strict"] = True
+    profile.__dict__["_from_one"] = True
+    return profile

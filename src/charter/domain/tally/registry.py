@@ -11,7 +11,9 @@ a seed recorded in the result, and every tie it breaks is listed as evidence.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
@@ -24,6 +26,7 @@ __all__ = [
     "TieBreak",
     "TieBreaker",
     "methods",
+    "progress",
     "run_tally",
     "tally_method",
 ]
@@ -157,8 +160,39 @@ def methods() -> Mapping[str, MethodInfo]:
     return MappingProxyType(_METHODS)
 
 
-def run_tally(name: str, profile: Profile, seats: int = 1, seed: str | None = None) -> TallyResult:
-    """Count `profile` by the named method for `seats` seats."""
+Listener = Callable[[str], None]
+_LISTENER: ContextVar[Listener | None] = ContextVar("tally_listener", default=None)
+
+
+def progress(message: str) -> None:
+    """Report how far a count has got (a round, a stage); heard only by `run_tally(listener=...)`."""
+    listener = _LISTENER.get()
+    if listener is not None:
+        listener(message)
+
+
+@contextmanager
+def _listening(listener: Listener | None) -> Iterator[None]:
+    token = _LISTENER.set(listener)
+    try:
+        yield
+    finally:
+        _LISTENER.reset(token)
+
+
+def run_tally(
+    name: str,
+    profile: Profile,
+    seats: int = 1,
+    seed: str | None = None,
+    *,
+    listener: Listener | None = None,
+) -> TallyResult:
+    """Count `profile` by the named method for `seats` seats.
+
+    `listener`, if given, hears the count's progress as it goes: one line per round or
+    stage of the sequential and STV methods, and the start and end of every count.
+    """
     info = _METHODS.get(name)
     if info is None:
         known = ", ".join(sorted(_METHODS))
@@ -170,7 +204,10 @@ def run_tally(name: str, profile: Profile, seats: int = 1, seed: str | None = No
             f"'{name}' elects one candidate; use a multi-winner method for {seats} seats"
         )
     ties = TieBreaker(profile.candidates, seed)
-    result = info.count(profile, seats, ties)
+    with _listening(listener):
+        progress(f"counting {len(profile.counts):,} distinct ballots by {name}")
+        result = info.count(profile, seats, ties)
+        progress(f"elected: {', '.join(result.winners) if result.winners else 'nobody'}")
     return TallyResult(
         result.method, result.winners, result.rounds, result.evidence, tuple(ties.broken), ties.rule
     )

@@ -41,6 +41,8 @@ def ballots_of(profile: Profile) -> Ballots:
     orders = profile.orders
     keep = orders[:, 0] >= 0 if orders.shape[1] else np.zeros(orders.shape[0], dtype=bool)
     keep &= profile.counts > 0
+    if keep.all():  # the usual case: no copy of the orders (no count writes to them)
+        return Ballots(orders, profile.counts.copy())
     return Ballots(np.ascontiguousarray(orders[keep]), profile.counts[keep].copy())
 
 
@@ -59,17 +61,34 @@ def advance(orders: Ints, rows: Ints, start: Ints, continuing: Bools) -> tuple[I
 
     Returns (positions, candidates); a ballot with no such preference gets
     position len(ranks) and candidate -1 (it is exhausted, non-transferable).
+    Rows are looked at one preference at a time, and only those whose
+    preference there is not continuing look at the next one.
     """
     width = orders.shape[1]
     if rows.size == 0 or width == 0:
         return np.full(rows.size, width, dtype=np.int64), np.full(rows.size, -1, dtype=np.int64)
-    sub = orders[rows]
-    open_ = np.append(continuing, False)  # index -1 (padding) reads the trailing False
-    ok = open_[sub] & (np.arange(width)[None, :] >= start[:, None])
-    found = ok.any(axis=1)
-    first = ok.argmax(axis=1)
-    positions = np.where(found, first, width).astype(np.int64)
-    candidates = np.where(found, sub[np.arange(rows.size), first], -1).astype(np.int64)
+    if continuing.all() and rows.size == orders.shape[0] and not start.any():
+        # Everyone continuing, every ballot from its first preference: the first column.
+        candidates = orders[rows, 0]
+        return np.where(candidates >= 0, 0, width).astype(np.int64), candidates.astype(np.int64)
+    flat = (orders if orders.flags.c_contiguous else np.ascontiguousarray(orders)).reshape(-1)
+    open_ = np.append(continuing, False)  # index -1 (padding: nothing more) reads False
+    positions = np.array(start, dtype=np.int64)
+    candidates = np.full(rows.size, -1, dtype=np.int64)
+    todo = np.arange(rows.size)
+    base = rows.astype(np.int64) * width
+    while todo.size:
+        position = positions[todo]
+        beyond = position >= width
+        at = flat[base[todo] + np.minimum(position, width - 1)]
+        at[beyond] = -1
+        found = open_[at]
+        candidates[todo[found]] = at[found]
+        ended = at < 0  # padding comes last: the ballot has no more preferences
+        positions[todo[ended]] = width
+        onward = ~(found | ended)
+        todo = todo[onward]
+        positions[todo] = position[onward] + 1
     return positions, candidates
 
 

@@ -67,7 +67,7 @@ from typing import Any
 import numpy as np
 
 from charter.domain.tally.profile import Profile
-from charter.domain.tally.registry import TallyResult, TieBreaker, tally_method
+from charter.domain.tally.registry import TallyResult, TieBreaker, progress, tally_method
 from charter.domain.tally.stv_common import Ints, advance, ballots_of, integral_counts
 
 __all__ = ["stv_ers97"]
@@ -251,6 +251,7 @@ class _Count:
         return record
 
     def _close(self, record: dict[str, Any]) -> None:
+        progress(f"stage {record['stage']}: {record['action']}")
         record["tallies"] = {
             self.names[c]: _votes(self.totals[c])
             for c in range(len(self.names))

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from charter.domain.tally.profile import Profile
-from charter.domain.tally.registry import TallyResult, TieBreaker, tally_method
+from charter.domain.tally.registry import TallyResult, TieBreaker, progress, tally_method
 from charter.domain.tally.stv_common import Ints, advance, ballots_of, by_history, integral_counts
 
 __all__ = ["stv_scottish"]
@@ -145,6 +145,8 @@ class _Count:
         }
         record["elected"] = []
         self.stages.append(record)
+        what = record["action"] + (f" of {record['from']}" if "from" in record else "")
+        progress(f"stage {record['stage']}: {what}; {len(self.elected)} elected so far")
 
     def _deem_elected(self) -> None:
         """Rule 47: everyone at or above the quota, listed highest first (ties as rule 49)."""
@@ -203,7 +205,9 @@ class _Count:
         self.totals[source] = self.quota
         self.non_transferable += non_transferable
         self.lost += lost
-        classes = sorted(set(zip(received.tolist(), values.tolist(), strict=True)), reverse=True)
+        # Papers received at one value all transfer at one value: a class per value received.
+        levels = np.unique(received)[::-1]
+        classes = zip(levels.tolist(), ((surplus * levels) // total).tolist(), strict=True)
         self._end_stage(
             {
                 "stage": len(self.stages) + 1,
