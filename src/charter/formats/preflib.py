@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from charter.domain.tally.profile import Profile
+from charter.domain.tally.profile import Profile, attach_orders
 from charter.formats.errors import FormatError
 
 __all__ = [
@@ -103,24 +103,32 @@ def _check_type(
         raise FormatError(f"a {data_type} file must rank every alternative", line=line, file=file)
 
 
-_BULK_CHARACTERS = re.compile(r"[0-9:, \t\n]*")
 _BLANK_LINES = re.compile(r"\n\n+")
 _NEWLINE, _COLON, _SPACE, _TAB = ord("\n"), ord(":"), ord(" "), ord("\t")
 
 
-def _bulk_orders(
-    body: str, alternatives: int, data_type: str
-) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.float64]] | None:
+Bulk = tuple[npt.NDArray[np.int16], npt.NDArray[np.float64], npt.NDArray[np.int64] | None]
+
+
+def _bulk_orders(body: str, alternatives: int, data_type: str) -> Bulk | None:
     """Tie-free order lines read at once: a rank row and a count per line, in file order.
 
-    None when anything would be refused (or is merely unusual): the caller then reads line by
-    line, which names the line at fault.
+    Also the orders themselves (candidate indices best first) when every line has the same
+    length. None when anything would be refused (or is merely unusual): the caller then reads
+    line by line, which names the line at fault.
     """
-    if not _BULK_CHARACTERS.fullmatch(body):
+    if not body.isascii():
         return None
-    body = body.strip(" \t\n")
-    if not body:
+    data = body.encode("ascii")
+    if data.translate(None, b"0123456789:, \t\n"):
         return None
+    data = data.strip(b" \t\n")
+    if not data:
+        return None
+    tabled = _table_orders(data, alternatives)
+    if tabled is not None:
+        return tabled
+    body = data.decode("ascii")
     raw = np.frombuffer(body.encode("ascii"), np.uint8)
     spaces = np.flatnonzero((raw == _SPACE) | (raw == _TAB))
     if spaces.size:
@@ -199,28 +207,115 @@ def _bulk_orders(
         return None  # an alternative twice in one order
     if counts.min() < 1 or int(counts.max()) * counts.size >= 2**53:
         return None
-    return ranks, counts.astype(np.float64)
+    return ranks, counts.astype(np.float64), None
+
+
+def _numbers(
+    raw: npt.NDArray[np.uint8], ends: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """The decimal numbers of `lengths` digits ending just before each of `ends`."""
+    values = (raw[ends - 1] - np.uint8(ord("0"))).astype(np.int64)
+    scale = 1
+    for place in range(1, int(lengths.max(initial=1))):
+        scale *= 10
+        more = np.flatnonzero(lengths > place)
+        values[more] += (raw[ends[more] - 1 - place] - np.uint8(ord("0"))).astype(np.int64) * scale
+    return values
+
+
+def _table_orders(data: bytes, alternatives: int) -> Bulk | None:
+    """Lines all `count: a,b,...` of one length (soc files, and many others): read as a table.
+
+    `data` holds only digits, `:`, `,`, blanks and newlines, stripped. None when the lines
+    differ in length or anything else is unusual (the general bulk reader then looks).
+    """
+    if alternatives < 1:
+        return None
+    if b": " in data:
+        data = data.replace(b": ", b":")
+    if b" " in data or b"\t" in data or b"\n\n" in data:
+        return None
+    raw = np.frombuffer(data + b"\n", np.uint8)
+    ends = np.flatnonzero((raw - np.uint8(ord("0"))) > 9)  # the separators end the numbers
+    width = alternatives + 1
+    if ends.size % width:
+        return None
+    rows = ends.size // width
+    pattern = np.full(width, ord(","), dtype=np.uint8)
+    pattern[0], pattern[-1] = ord(":"), ord("\n")
+    if not (raw[ends].reshape(rows, width) == pattern).all():
+        return None
+    lengths = np.empty_like(ends)
+    lengths[0] = ends[0]
+    lengths[1:] = ends[1:] - ends[:-1] - 1
+    if lengths.min() < 1 or lengths.max() > 15:
+        return None
+    table = _numbers(raw, ends, lengths).reshape(rows, width)
+    counts = table[:, 0]
+    orders = table[:, 1:] - 1
+    if orders.min() < 0 or orders.max() >= alternatives:
+        return None
+    if counts.min() < 1 or int(counts.max()) * rows >= 2**53:
+        return None
+    # Each alternative's rank, scattered row by row into one flat matrix.
+    ranks = np.zeros((rows, alternatives), dtype=np.int16)
+    slots = orders + np.arange(0, rows * alternatives, alternatives, dtype=np.int64)[:, None]
+    ranks.ravel()[slots.ravel()] = np.tile(np.arange(1, alternatives + 1, dtype=np.int16), rows)
+    if np.count_nonzero(ranks) != orders.size:
+        return None  # an alternative twice in one order
+    return ranks, counts.astype(np.float64), orders
 
 
 def _merge_rows(
     ranks: npt.NDArray[np.int16], counts: npt.NDArray[np.float64]
-) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.float64]]:
-    """Repeated rows merged, each kept where it first appears (as the line-by-line reader does)."""
+) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.float64], npt.NDArray[np.int64] | None]:
+    """Repeated rows merged, each kept where it first appears (as the line-by-line reader does).
+
+    Also which rows were kept, in order (None: all of them, nothing repeated).
+    """
     if ranks.shape[0] == 0:
-        return ranks, counts
+        return ranks, counts, None
     width = max(int(ranks.max(initial=0)), 1).bit_length()
-    if width * ranks.shape[1] <= 62:
+    if width * ranks.shape[1] <= 52:  # one exact float64 per row: a matrix product
+        places = np.exp2(np.arange(ranks.shape[1]) * width)
+        keys = (ranks.astype(np.float64) @ places).astype(np.int64)
+    elif width * ranks.shape[1] <= 62:
         shifts = np.arange(ranks.shape[1], dtype=np.int64) * width
         keys = (ranks.astype(np.int64) << shifts).sum(axis=1)
-        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     else:
         _, first, inverse = np.unique(ranks, axis=0, return_index=True, return_inverse=True)
+        keys = None
+    if keys is not None:
+        ordered = np.sort(keys)
+        if not (ordered[1:] == ordered[:-1]).any():
+            return ranks, counts, None
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     order = np.argsort(first)
     renumber = np.empty_like(order)
     renumber[order] = np.arange(order.size)
     slot = renumber[inverse.ravel()]
     weights = np.bincount(slot, weights=counts, minlength=order.size).astype(np.float64)
-    return ranks[first[order]], weights
+    kept = first[order].astype(np.int64)
+    return ranks[kept], weights, kept
+
+
+_LINE_BREAKS = re.compile("[\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _orders_start(text: str) -> int | None:
+    """Where the first order line starts, when only `\\n` ends lines; None otherwise."""
+    position = 0
+    while True:
+        end = text.find("\n", position)
+        line = text[position:] if end < 0 else text[position:end]
+        if line.strip() and not line.lstrip().startswith("#"):
+            break
+        if end < 0:
+            return None
+        position = end + 1
+    if _LINE_BREAKS.search(text, 0, position) or "\r" in text:
+        return None
+    return position
 
 
 def parse_preflib(text: str, *, file: str | None = None) -> PrefLibFile:
@@ -228,7 +323,9 @@ def parse_preflib(text: str, *, file: str | None = None) -> PrefLibFile:
     header: dict[str, tuple[str, int]] = {}
     names: dict[int, str] = {}
     data: list[tuple[int, str]] = []
-    lines = text.splitlines()
+    cut = _orders_start(text)
+    # Split only the header into lines when the orders can be handed over as they stand.
+    lines = text.splitlines() if cut is None else text[:cut].splitlines()
     start = len(lines)
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
@@ -257,8 +354,10 @@ def parse_preflib(text: str, *, file: str | None = None) -> PrefLibFile:
             break
     # The orders: read in bulk when they have no ties and no stray header line; anything
     # unusual goes line by line, so that a refusal names its line.
-    body = "\n".join(lines[start:])
+    body = "\n".join(lines[start:]) if cut is None else text[cut:]
     bulk = "#" not in body and "{" not in body
+    if cut is not None and not bulk:
+        lines = text.splitlines()  # read line by line after all
     if not bulk:
         for number, raw in enumerate(lines[start:], start=start + 1):
             line = raw.strip()
@@ -303,7 +402,7 @@ def parse_preflib(text: str, *, file: str | None = None) -> PrefLibFile:
     metadata = {key: value for key, (value, _) in header.items() if key not in _COUNTED}
     fast = _bulk_orders(body, m, data_type) if bulk and body else None
     if fast is not None:
-        ranks, counts = fast
+        ranks, counts, orders = fast
         if all(
             (stated := declared(key)) is None or stated[0] == actual
             for key, actual in (
@@ -311,9 +410,14 @@ def parse_preflib(text: str, *, file: str | None = None) -> PrefLibFile:
                 ("NUMBER UNIQUE ORDERS", ranks.shape[0]),
             )
         ):
-            distinct, weights = _merge_rows(ranks, counts)
-            return PrefLibFile(Profile(candidates, distinct, weights), data_type, metadata)
+            distinct, weights, kept = _merge_rows(ranks, counts)
+            profile = Profile(candidates, distinct, weights)
+            if orders is not None:
+                attach_orders(profile, orders if kept is None else orders[kept])
+            return PrefLibFile(profile, data_type, metadata)
     if bulk:
+        if cut is not None:
+            lines = text.splitlines()
         data = [
             (number, raw.strip())
             for number, raw in enumerate(lines[start:], start=start + 1)
