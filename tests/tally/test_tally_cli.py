@@ -85,3 +85,40 @@ def test_help_lists_every_method():
     result = run("tally", "--help")
     for name in methods():
         assert name in result.output
+
+
+def test_progress_reports_reading_and_every_round_on_stderr():
+    result = CliRunner().invoke(
+        main, ["tally", str(WARD), "--method", "stv-scottish", "--json", "--progress"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)  # stdout stays pure JSON
+    lines = result.stderr.splitlines()
+    assert lines[0].endswith(f"reading {WARD}")
+    assert "ballots (" in lines[1]
+    assert "by stv-scottish" in lines[2]
+    stages = [line for line in lines if "] stage " in line]
+    assert len(stages) == len(data["rounds"])
+    assert lines[-1].endswith("elected: " + ", ".join(data["winners"]))
+    assert all(line.startswith("[") and " s] " in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("method", "word"), [("irv", "round"), ("stv-meek", "round"), ("stv-ers97", "stage")]
+)
+def test_progress_for_each_sequential_method(method, word):
+    seats = "1" if method == "irv" else "3"
+    result = CliRunner().invoke(
+        main, ["tally", str(WARD), "--method", method, "--seats", seats, "--progress"]
+    )
+    assert result.exit_code == 0, result.output
+    assert sum(f"] {word} " in line for line in result.stderr.splitlines()) >= 1
+
+
+def test_no_progress_unless_asked_or_on_a_terminal():
+    args = ["tally", str(WARD), "--method", "irv", "--seats", "1"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    quiet = CliRunner().invoke(main, [*args, "--no-progress"])
+    assert quiet.stderr == ""

@@ -15,10 +15,21 @@ from charter.formats.ballots import read_ballots
 __all__ = ["tally"]
 
 
-def _say(message: str) -> None:
-    """Progress for long counts, on stderr and only where someone is watching."""
-    if sys.stderr.isatty():
-        click.echo(message, err=True)
+class _Progress:
+    """Progress lines on stderr, each with the seconds since the command started.
+
+    On with --progress, off with --no-progress, and otherwise on only where someone is
+    watching (stderr is a terminal). The count reports each round or stage as it ends.
+    """
+
+    def __init__(self, enabled: bool | None) -> None:
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.started = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        if self.enabled:
+            elapsed = time.perf_counter() - self.started
+            click.echo(f"[{elapsed:8.2f} s] {message}", err=True)
 
 
 def _number(value: Any) -> str:
@@ -62,6 +73,12 @@ def _rounds_table(result: TallyResult, candidates: tuple[str, ...]) -> str:
 @click.option(
     "--plot", type=click.Path(dir_okay=False), default=None, help="Draw the count (PNG or SVG)."
 )
+@click.option(
+    "--progress/--no-progress",
+    "show_progress",
+    default=None,
+    help="Report reading and each round of the count on stderr (default: when it is a terminal).",
+)
 @reports_errors
 def tally(
     file: str,
@@ -71,21 +88,21 @@ def tally(
     as_json: bool,
     show_rounds: bool,
     plot: str | None,
+    show_progress: bool | None,
 ) -> None:
     """Count the ballots in FILE (.blt, .soc/.soi/.toc/.toi, .csv) by METHOD.
 
     Methods:"""
+    say = _Progress(show_progress)
     started = time.perf_counter()
-    _say(f"reading {file} …")
+    say(f"reading {file}")
     ballots = read_ballots(file)
     profile = ballots.profile
     read_seconds = time.perf_counter() - started
     chosen = seats if seats is not None else (ballots.seats or 1)
-    _say(
-        f"counting {_number(profile.total)} ballots ({len(profile.counts)} distinct) by {method_name} …"
-    )
+    say(f"read {_number(profile.total)} ballots ({len(profile.counts):,} distinct)")
     counted = time.perf_counter()
-    result = run_tally(method_name, profile, chosen, seed)
+    result = run_tally(method_name, profile, chosen, seed, listener=say)
     count_seconds = time.perf_counter() - counted
     if plot:
         from charter.plots import plot_count
