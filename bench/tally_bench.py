@@ -9,8 +9,10 @@ What is measured, per profile (10 candidates; impartial culture and Mallows, phi
 * the profile is generated from a seed, reduced to distinct rankings with counts, and
   written once as a PrefLib .soc file (and a BLT file) under bench/.cache/;
 * Charter: reading the file (`charter.formats.ballots.read_ballots`), then each method
-  counted by `run_tally` on a fresh Profile (no cached pairwise matrix or orders);
-  end to end = read + count;
+  counted by `run_tally` on a fresh copy of the profile as read: its rank matrix and, for
+  strict files, the orders the reader parsed with it (part of the read), but no pairwise
+  matrix or anything else an earlier count cached; end to end = read + count. The orders
+  and an IRV count from the rank matrix alone are reported beside each table;
 * each peer builds its own profile from the same distinct rankings and counts, in its
   natural input, then counts; end to end = build + count:
   pref_voting `Profile(rankings, rcounts)` (with counts), votekit `RankProfile` of
@@ -46,6 +48,7 @@ from typing import Any
 import numpy as np
 
 from charter.domain.tally import Profile, run_tally
+from charter.domain.tally.profile import attach_orders
 from charter.formats.ballots import read_ballots
 
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -209,7 +212,20 @@ def best_of(repeat: int, function: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def fresh(profile: Profile) -> Profile:
-    """The same ballots without cached orders or pairwise matrix (so each count starts cold)."""
+    """The profile as the reader returned it, without anything a count cached on it.
+
+    Kept: the rank matrix and, when the reader parsed strict orders, those orders (the
+    reader's work, timed in the read). Dropped: the pairwise matrix, first choices and
+    anything else an earlier count derived, so each count starts cold.
+    """
+    copy = Profile(profile.candidates, profile.ranks, profile.counts, profile.withdrawn)
+    if profile.__dict__.get("_from_one"):
+        attach_orders(copy, profile.orders)
+    return copy
+
+
+def cold(profile: Profile) -> Profile:
+    """The rank matrix alone: every count derives the orders itself."""
     return Profile(profile.candidates, profile.ranks, profile.counts, profile.withdrawn)
 
 
@@ -443,6 +459,8 @@ class Measured:
     rows: list[Row]
     bare: float
     pairwise_charter: float
+    orders_cold: float  # Profile.orders derived from the rank matrix alone
+    irv_cold: float  # IRV counted from the rank matrix alone
 
 
 def measure(data: Dataset, peers: list[str], timeout: float, repeat: int) -> Measured:
@@ -457,6 +475,8 @@ def measure(data: Dataset, peers: list[str], timeout: float, repeat: int) -> Mea
         print(f"    charter {method:13s} {seconds:8.3f} s  {winners_of(result)}", flush=True)
     bare, _ = best_of(repeat, lambda: bare_pairwise(profile.ranks, profile.counts))
     pairwise_charter, _ = best_of(repeat, lambda: fresh(profile).pairwise)
+    orders_cold, _ = best_of(repeat, lambda: cold(profile).orders)
+    irv_cold, _ = best_of(repeat, lambda: run_tally("irv", cold(profile)))
     builds: dict[str, Timing] = {}
     for peer in peers:
         started = time.perf_counter()
@@ -471,7 +491,16 @@ def measure(data: Dataset, peers: list[str], timeout: float, repeat: int) -> Mea
         }
         print(f"    {peer:11s} ({time.perf_counter() - started:.0f} s) {shown}", flush=True)
     return Measured(
-        data, len(data.counts), read_soc, read_blt, builds, rows, bare, pairwise_charter
+        data,
+        len(data.counts),
+        read_soc,
+        read_blt,
+        builds,
+        rows,
+        bare,
+        pairwise_charter,
+        orders_cold,
+        irv_cold,
     )
 
 
@@ -542,6 +571,8 @@ def table(result: Measured, peers: list[str]) -> list[str]:
         f"Bare NumPy pairwise matrix: {fmt(result.bare)} s; Charter `Profile.pairwise` alone "
         f"{fmt(result.pairwise_charter)} s; Charter Schulze count / bare = "
         f"{schulze / result.bare:.2f}.",
+        f"From the rank matrix alone (no orders from the reader): `Profile.orders` "
+        f"{fmt(result.orders_cold)} s, IRV count {fmt(result.irv_cold)} s.",
     ]
     disagree = []
     for row in result.rows:
