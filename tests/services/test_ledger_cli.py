@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from charter.cli import main
 from charter.ledger import proofs
+from charter.storage import SCHEMA_REVISION
 from conftest import COOP, EXAMPLES
 
 FOUNDING = """\
@@ -213,7 +214,7 @@ def test_every_ledger_command_has_help(cli):
 def test_db_upgrade_migrates_and_reports_the_revision(cli, tmp_path):
     result = cli("db", "upgrade", "--db", str(tmp_path / "fresh.db"))
     assert result.exit_code == 0, result.output
-    assert result.output.strip().endswith("is at schema revision 0001")
+    assert result.output.strip().endswith(f"is at schema revision {SCHEMA_REVISION}")
     again = cli("db", "upgrade", "--db", str(tmp_path / "fresh.db"))
     assert again.exit_code == 0
 

@@ -27,14 +27,17 @@ from charter.storage import (
     AlreadyStored,
     Checkpoint,
     CheckpointMismatch,
+    Combination,
     Conflict,
     Head,
+    Judged,
     LedgerStore,
+    NotPending,
     PolityExists,
     UnknownPolity,
     open_store,
 )
-from charter.storage.schema import entries, nodes
+from charter.storage.schema import entries, nodes, pending_acts
 
 KEY = b"\x01" * 32
 CREATED = "2026-01-10T00:00:00+00:00"
@@ -99,6 +102,8 @@ class StoreContract:
             lambda: store.latest_checkpoint("nobody"),
             lambda: store.add_constitution("nobody", 1, "doc"),
             lambda: store.constitutions("nobody"),
+            lambda: store.enqueue("nobody", b"x"),
+            lambda: store.pending("nobody"),
         ):
             with pytest.raises(UnknownPolity):
                 call()
@@ -213,6 +218,143 @@ class StoreContract:
         assert store.nodes(polity, wanted) == expected
         assert store.nodes(polity, []) == {}
 
+    # -- combining ---------------------------------------------------------
+
+    def test_a_lone_combiner_appends_its_own_request(self, store, polity):
+        store.append(polity, 0, items(payloads(0, 2)))
+        ticket = store.enqueue(polity, b"mine")
+        assert store.pending(polity) == [ticket]
+        seen = []
+
+        def judge(size, missed, pending):
+            seen.append((size, list(missed), list(pending)))
+            return Combination([Judged(ticket, items([b"mine-0", b"mine-1"]))])
+
+        settled = store.combine(polity, ticket, 2, 1, judge)
+        assert seen == [(2, payloads(1, 2), [(ticket, b"mine")])]
+        assert (settled.seq, settled.error, settled.combined, settled.size) == (2, None, True, 4)
+        data = [*payloads(0, 2), b"mine-0", b"mine-1"]
+        assert store.entries(polity, 0, 4) == data
+        assert store.head(polity) == Head(4, naive_root([leaf(d) for d in data]))
+        assert store.pending(polity) == []
+
+    def test_a_combiner_judges_every_queued_request_in_order(self, store, polity):
+        tickets = [store.enqueue(polity, f"r{n}".encode()) for n in range(4)]
+        mine = tickets[2]
+        seen = []
+
+        def judge(size, missed, pending):
+            seen.append([ticket for ticket, _ in pending])
+            return Combination(
+                [
+                    Judged(ticket, error="malformed")
+                    if request == b"r1"
+                    else Judged(ticket, items([request + b"-a", request + b"-b"]))
+                    for ticket, request in pending
+                ]
+            )
+
+        settled = store.combine(polity, mine, 2, 0, judge)
+        assert seen == [tickets]
+        assert (settled.seq, settled.combined) == (2, True)
+        assert store.entries(polity, 0, 6) == [b"r0-a", b"r0-b", b"r2-a", b"r2-b", b"r3-a", b"r3-b"]
+        assert store.pending(polity) == []
+
+        def never(size, missed, pending):
+            raise AssertionError("a settled request is not judged again")
+
+        first = store.combine(polity, tickets[0], 2, 0, never)
+        assert (first.seq, first.error, first.combined) == (0, None, False)
+        assert first.entries == (b"r0-a", b"r0-b")
+        failed = store.combine(polity, tickets[1], 2, 0, never)
+        assert (failed.seq, failed.error, failed.combined, failed.entries) == (
+            None,
+            "malformed",
+            False,
+            (),
+        )
+        last = store.combine(polity, tickets[3], 2, 0, never)
+        assert (last.seq, last.entries) == (4, (b"r3-a", b"r3-b"))
+        assert store.head(polity).size == 6
+
+    def test_settled_requests_are_deleted_once_read(self, store, polity):
+        def judge(size, missed, pending):
+            return Combination([Judged(t, items([r])) for t, r in pending])
+
+        for n in range(3):
+            ticket = store.enqueue(polity, f"x{n}".encode())
+            store.combine(polity, ticket, 1, 0, judge)
+        # Each read outcome is deleted with the next request; the last one when the store closes.
+        assert row_count(store, pending_acts) == 1
+        with pytest.raises(NotPending):
+            store.combine(polity, ticket - 1, 1, 0, judge)
+        store.close()
+        with open_store(
+            store.engine.url.render_as_string(hide_password=False), create=False
+        ) as again:
+            assert row_count(again, pending_acts) == 0
+            assert again.entries(polity, 0, 3) == [b"x0", b"x1", b"x2"]
+
+    def test_a_failing_combiner_writes_nothing_and_leaves_the_queue(self, store, polity):
+        store.append(polity, 0, items([b"a"]))
+        first = store.enqueue(polity, b"b")
+        second = store.enqueue(polity, b"c")
+        counts = (row_count(store, entries), row_count(store, nodes))
+
+        def crash(size, missed, pending):
+            raise RuntimeError("killed mid-way")
+
+        with pytest.raises(RuntimeError, match="killed mid-way"):
+            store.combine(polity, second, 1, 1, crash)
+        assert store.pending(polity) == [first, second]
+        assert (row_count(store, entries), row_count(store, nodes)) == counts
+
+        judged = []
+
+        def judge(size, missed, pending):
+            judged.extend(ticket for ticket, _ in pending)
+            return Combination([Judged(t, items([r])) for t, r in pending])
+
+        assert store.combine(polity, first, 1, 1, judge).seq == 1
+        assert store.combine(polity, second, 1, 1, judge).seq == 2
+        assert judged == [first, second]  # judged once each, by the later combiner
+        assert store.entries(polity, 0, 3) == [b"a", b"b", b"c"]
+
+    def test_a_combination_must_settle_every_request_exactly_once(self, store, polity):
+        first = store.enqueue(polity, b"a")
+        second = store.enqueue(polity, b"b")
+        for wrong in (
+            [Judged(first, items([b"a"]))],
+            [Judged(first, items([b"a"])), Judged(second), Judged(second)],
+            [Judged(first), Judged(second), Judged(999)],
+        ):
+            with pytest.raises(ValueError, match="exactly once"):
+                store.combine(polity, first, 1, 0, lambda *_, wrong=wrong: Combination(wrong))
+        assert store.head(polity).size == 0
+        assert store.pending(polity) == [first, second]
+
+    def test_a_combination_records_constitution_versions_with_its_entries(self, store, polity):
+        ticket = store.enqueue(polity, b"amend")
+        store.combine(
+            polity,
+            ticket,
+            1,
+            0,
+            lambda size, missed, pending: Combination(
+                [Judged(ticket, items([b"amended"]))], [(2, "charter: 2\n")]
+            ),
+        )
+        assert store.constitutions(polity) == [(2, "charter: 2\n")]
+
+    def test_combining_for_an_unknown_request_or_polity_is_refused(self, store, polity):
+        with pytest.raises(NotPending):
+            store.combine(polity, 12345, 1, 0, lambda *_: Combination([]))
+        with pytest.raises(UnknownPolity):
+            store.combine("nobody", 12345, 1, 0, lambda *_: Combination([]))
+        ticket = store.enqueue(polity, b"x")
+        with pytest.raises(ValueError, match="known size"):
+            store.combine(polity, ticket, 1, 5, lambda *_: Combination([]))
+
     # -- checkpoints and constitutions -------------------------------------
 
     def test_checkpoints_round_trip_in_size_order(self, store, polity):
@@ -297,6 +439,74 @@ class StoreContract:
         expected = all_perfect_nodes(hashes)
         assert store.nodes(polity, list(expected)) == expected
         assert row_count(store, nodes) == len(expected)
+
+    def test_combining_writer_processes_lose_and_duplicate_nothing(
+        self, url, store, polity, tmp_path
+    ):
+        workers, each = 8, 25
+        go = tmp_path / "go"
+        outs = [tmp_path / f"w{n}.out" for n in range(workers)]
+        procs = [
+            start_writer("combine", url, polity, f"w{n}", str(each), str(go), stdout=outs[n])
+            for n in range(workers)
+        ]
+        _wait_for(lambda: all(lines(out)[:1] == ["ready"] for out in outs), procs)
+        go.touch()
+        for proc in procs:
+            _, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err.decode()
+        counts = [lines(out)[-1].split()[1:] for out in outs]
+        print(f"combined / read per writer: {counts}")
+
+        size = workers * each
+        assert store.head(polity).size == size
+        data = store.entries(polity, 0, size)
+        assert sorted(data) == sorted(
+            f"w{n}:{i}".encode() for n in range(workers) for i in range(each)
+        )
+        for n in range(workers):
+            mine = [d for d in data if d.startswith(f"w{n}:".encode())]
+            assert mine == [f"w{n}:{i}".encode() for i in range(each)]
+        hashes = [leaf(d) for d in data]
+        assert store.head(polity) == Head(size, naive_root(hashes))
+        expected = all_perfect_nodes(hashes)
+        assert store.nodes(polity, list(expected)) == expected
+        assert row_count(store, nodes) == len(expected)
+        assert store.pending(polity) == []
+
+    def test_a_killed_combiner_leaves_its_queue_to_the_next_exactly_once(
+        self, url, store, polity, tmp_path
+    ):
+        store.append(polity, 0, items([b"genesis"]))
+        waiting = store.enqueue(polity, b"queued before")
+        out = tmp_path / "hang.out"
+        proc = start_writer("hang", url, polity, "the killed one's", stdout=out)
+        _wait_for(lambda: lines(out)[:1] == ["judging"], [proc])
+        proc.send_signal(signal.SIGKILL)  # holding the polity's lock, mid-judgement
+        proc.wait(timeout=10)
+        assert store.head(polity).size == 1
+        orphan = store.pending(polity)[1]
+        assert store.pending(polity) == [waiting, orphan]
+
+        judged = []
+
+        def judge(size, missed, pending):
+            judged.extend(request for _, request in pending)
+            return Combination([Judged(t, items([r])) for t, r in pending])
+
+        mine = store.enqueue(polity, b"after")
+        assert store.combine(polity, mine, 1, 1, judge).seq == 3
+        assert judged == [b"queued before", b"the killed one's", b"after"]
+        assert store.combine(polity, waiting, 1, 1, judge).entries == (b"queued before",)
+        assert store.entries(polity, 0, 4) == [
+            b"genesis",
+            b"queued before",
+            b"the killed one's",
+            b"after",
+        ]
+        assert store.pending(polity) == []
+        hashes = store.leaf_hashes(polity, 0, 4)
+        assert store.head(polity) == Head(4, naive_root(hashes))
 
     def test_a_killed_writer_loses_no_acknowledged_entry(self, url, store, tmp_path):
         runs = 15

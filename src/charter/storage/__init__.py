@@ -12,13 +12,14 @@ from charter.storage.errors import (
     AlreadyStored,
     CheckpointMismatch,
     Conflict,
+    NotPending,
     PolityExists,
     SchemaNotCurrent,
     StorageError,
     UnknownPolity,
     UnsupportedDatabase,
 )
-from charter.storage.records import Checkpoint, Head, PolityRecord
+from charter.storage.records import Checkpoint, Combination, Head, Judged, PolityRecord, Settled
 from charter.storage.store import LedgerStore, open_store
 from charter.storage.version import SCHEMA_REVISION, current_revision, require_current
 
@@ -31,13 +32,17 @@ __all__ = [
     "AlreadyStored",
     "Checkpoint",
     "CheckpointMismatch",
+    "Combination",
     "Conflict",
     "Durability",
     "Head",
+    "Judged",
     "LedgerStore",
+    "NotPending",
     "PolityExists",
     "PolityRecord",
     "SchemaNotCurrent",
+    "Settled",
     "StorageError",
     "UnknownPolity",
     "UnsupportedDatabase",

@@ -27,6 +27,7 @@ __all__ = [
     "database_url",
     "default_sqlite_path",
     "make_engine",
+    "make_side_engine",
 ]
 
 DATABASE_URL_ENV = "CHARTER_DATABASE_URL"
@@ -154,3 +155,29 @@ def _postgresql_engine(url: URL, durability: Durability) -> Engine:
 
         event.listen(engine, "connect", on_connect)
     return engine
+
+
+def make_side_engine(engine: Engine) -> Engine:
+    """A second engine on `engine`'s database for work whose own commit need not be durable.
+
+    The store enqueues pending acts through it (nothing is acknowledged until a
+    combiner has appended them in a durable transaction, whose commit also makes
+    durable every earlier write of the log) and, on PostgreSQL, runs its reads
+    through it. SQLite: `synchronous=NORMAL`, otherwise as `make_engine`.
+    PostgreSQL: autocommit (a single statement is its own transaction: one
+    round trip, no BEGIN or COMMIT), `synchronous_commit=off`, and no pre-ping
+    (a connection broken since its last use fails that one call; the pool
+    then replaces it).
+    """
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return make_engine(url.render_as_string(hide_password=False), durability="fast")
+    side = create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=False)
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO off")
+        dbapi_connection.commit()
+
+    event.listen(side, "connect", on_connect)
+    return side

@@ -8,6 +8,7 @@ The tree, under `charter.errors.CharterError`::
     ├── PolityExists            creating a polity whose id is taken
     ├── UnknownPolity           naming a polity the database does not hold
     ├── Conflict                appending at a size that is no longer the log's size
+    ├── NotPending              combining for a request that is not in the polity's queue
     ├── AlreadyStored           a checkpoint or constitution version recorded before
     └── CheckpointMismatch      a checkpoint that does not describe the stored log
 
@@ -23,6 +24,7 @@ __all__ = [
     "AlreadyStored",
     "CheckpointMismatch",
     "Conflict",
+    "NotPending",
     "PolityExists",
     "SchemaNotCurrent",
     "StorageError",
@@ -75,6 +77,15 @@ class Conflict(StorageError):  # noqa: N818 - named for what happened
         subject = f"polity {polity_id!r}" if polity_id is not None else "the log"
         expected = f", not the expected {expected_size}" if expected_size is not None else ""
         super().__init__(f"{subject} has {actual_size} entries{expected}")
+
+
+class NotPending(StorageError):  # noqa: N818 - named for what happened
+    """No request with this ticket is queued for the polity (or its outcome was already read)."""
+
+    def __init__(self, ticket: int, polity_id: str) -> None:
+        self.ticket = ticket
+        self.polity_id = polity_id
+        super().__init__(f"request {ticket} is not in polity {polity_id!r}'s queue")
 
 
 class AlreadyStored(StorageError):  # noqa: N818 - named for what happened

@@ -3,8 +3,16 @@
 A polity row carries the log's size and root so that the head is one read and
 an append locks one row. Entries are append-only; `nodes` keeps every complete
 perfect subtree of the RFC 9162 tree (level 0 is the leaves), so roots and
-proofs at any size are a handful of key lookups, never a rebuild. The initial
-migration creates exactly these tables; a test compares the two.
+proofs at any size are a handful of key lookups, never a rebuild. The
+migrations create exactly these tables; a test compares the two.
+
+`pending_acts` is the queue of acts waiting to be judged and appended: a
+writer enqueues its acts there, then either finds them appended by another
+writer (the *combiner*, who judged and appended every pending act under the
+polity's lock) or becomes the combiner itself. A row is pending while both
+`seq` and `error` are NULL; the combiner sets `seq` (the first entry's
+position) or `error` (why the acts were not appended) in the transaction that
+appends the entries, and the writer deletes its row once it has read it.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -21,7 +30,15 @@ from sqlalchemy import (
     text,
 )
 
-__all__ = ["checkpoints", "constitutions", "entries", "metadata", "nodes", "polities"]
+__all__ = [
+    "checkpoints",
+    "constitutions",
+    "entries",
+    "metadata",
+    "nodes",
+    "pending_acts",
+    "polities",
+]
 
 metadata = MetaData(
     naming_convention={
@@ -82,4 +99,21 @@ constitutions = Table(
     _polity_column(),
     Column("version", Integer, primary_key=True, autoincrement=False),
     Column("document", Text, nullable=False),
+)
+
+pending_acts = Table(
+    "pending_acts",
+    metadata,
+    Column(
+        "ticket",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    Column("polity_id", Text, ForeignKey("polities.id"), nullable=False),
+    Column("acts", LargeBinary, nullable=False),
+    Column("seq", BigInteger, nullable=True),
+    Column("error", Text, nullable=True),
+    Index("ix_pending_acts_polity_id", "polity_id", "ticket"),
+    sqlite_autoincrement=True,  # tickets are never reused, so they order the queue
 )

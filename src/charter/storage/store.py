@@ -1,15 +1,23 @@
 """The ledger store: each polity's append-only log and its Merkle tree, on SQLite or PostgreSQL.
 
 One contract, two backends. An append is one transaction that holds the
-polity's row lock (PostgreSQL `FOR UPDATE`; SQLite's write lock, taken at
-BEGIN IMMEDIATE), refuses a stale `expected_size`, writes the entries with
+polity's row lock (PostgreSQL `FOR NO KEY UPDATE`; SQLite's write lock, taken
+at BEGIN IMMEDIATE), refuses a stale `expected_size`, writes the entries with
 every perfect subtree they complete, and moves the head. It returns only once
 committed, so an acknowledged entry is durable. Callers hash leaves outside the
 lock, and a `Conflict` tells them to re-check their act against the newer log.
+
+Under contention writers *combine* instead (`enqueue`, then `combine`): each
+puts its request in the polity's queue with a cheap commit (nothing is
+acknowledged yet), then takes the polity's lock. Whoever gets it first judges
+every pending request against the head and appends them all in one durable
+transaction that also records each request's outcome; a writer that gets the
+lock later finds its request settled and only reads the outcome.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,19 +25,20 @@ from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import Connection, Engine, Row, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from charter.ledger import merkle
 from charter.ledger.merkle import NodeKey
-from charter.storage.engine import WRITE_OPTION, Durability, make_engine
+from charter.storage.engine import WRITE_OPTION, Durability, make_engine, make_side_engine
 from charter.storage.errors import (
     AlreadyStored,
     CheckpointMismatch,
     Conflict,
+    NotPending,
     PolityExists,
     UnknownPolity,
 )
-from charter.storage.records import Checkpoint, Head, PolityRecord
+from charter.storage.records import Checkpoint, Combination, Head, PolityRecord, Settled
 from charter.storage.schema import checkpoints, constitutions, entries, polities
 from charter.storage.version import require_current
 
@@ -38,18 +47,43 @@ __all__ = ["NODE_BATCH", "LedgerStore", "open_store"]
 NODE_BATCH = 400
 """Keys per node query: 800 bound parameters stays far below every backend's limit."""
 
+FRESH_FOLD = 64
+"""A combining writer whose state lags the log by at most this many entries judges at once."""
+
+COMBINER_PATIENCE_S = 0.05
+"""How long a writer with a staler state waits for another writer to combine its request."""
+
+COMBINED_CHANNEL = "charter_combined"
+"""PostgreSQL NOTIFY channel on which a combiner's commit wakes the writers waiting for it."""
+
 
 class LedgerStore:
     """Many polities' logs in one database; each polity's log is independent of the others."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, durability: Durability = "full") -> None:
         self.engine = engine
+        self.durability = durability
+        self._side: Engine | None = None
+        self._listening: Any = None  # PostgreSQL: the LISTEN connection, opened on first wait
+        self._read_tickets: list[int] = []  # settled requests whose rows may now be deleted
 
     # -- lifecycle ---------------------------------------------------------
 
     def close(self) -> None:
         """Release every pooled connection; the store cannot be used afterwards."""
-        self.engine.dispose()
+        try:
+            if self._read_tickets:
+                with self._queueing() as connection:
+                    _forget(connection, self._read_tickets)
+                self._read_tickets.clear()
+        except SQLAlchemyError:
+            pass  # only leaves settled rows behind, which nothing reads
+        finally:
+            if self._listening is not None:
+                self._listening.close()
+            if self._side is not None:
+                self._side.dispose()
+            self.engine.dispose()
 
     def __enter__(self) -> Self:
         return self
@@ -62,10 +96,32 @@ class LedgerStore:
     ) -> None:
         self.close()
 
+    def _side_engine(self) -> Engine:
+        if self._side is None:
+            self._side = make_side_engine(self.engine)
+        return self._side
+
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
-        with self.engine.connect() as connection, connection.begin():
-            yield connection
+        if self.engine.dialect.name == "postgresql":
+            # Every read here is one statement, or several that stay consistent without a
+            # snapshot (the log only grows): autocommit, one round trip each.
+            with self._side_engine().connect() as connection:
+                yield connection
+        else:
+            with self.engine.connect() as connection, connection.begin():
+                yield connection
+
+    @contextmanager
+    def _queueing(self) -> Iterator[Connection]:
+        """A connection whose commits need not be durable (see `make_side_engine`)."""
+        with self._side_engine().connect() as connection:
+            if connection.dialect.name == "postgresql":
+                yield connection  # autocommit: each statement commits alone
+            else:
+                connection.execution_options(**{WRITE_OPTION: True})
+                with connection.begin():
+                    yield connection
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
@@ -148,6 +204,237 @@ class LedgerStore:
             if not items:
                 return _head(connection, polity_id)
             return _insert(connection, polity_id, size, items)
+
+    # -- combining ---------------------------------------------------------
+
+    def enqueue(self, polity_id: str, acts: bytes) -> int:
+        """Queue a request (`acts`, opaque to the store) for the polity; its ticket.
+
+        The commit is cheap and not durable on its own (see `make_side_engine`):
+        nothing is acknowledged before `combine` settles the request in a durable
+        transaction. Rows of requests settled earlier through this store are
+        deleted in the same statement.
+        """
+        forget, self._read_tickets = self._read_tickets, []
+        try:
+            with self._queueing() as connection:
+                sql = _sql(connection)
+                if forget and sql is _POSTGRESQL:
+                    row = connection.exec_driver_sql(
+                        sql.enqueue_forgetting, (forget, polity_id, acts)
+                    ).one()
+                else:
+                    if forget:
+                        _forget(connection, forget)
+                    row = connection.exec_driver_sql(sql.enqueue, (polity_id, acts)).one()
+        except IntegrityError as exc:
+            self._read_tickets = forget + self._read_tickets
+            raise UnknownPolity(polity_id) from exc
+        except BaseException:
+            self._read_tickets = forget + self._read_tickets
+            raise
+        return int(row[0])
+
+    def combine(
+        self,
+        polity_id: str,
+        ticket: int,
+        count: int,
+        known_size: int,
+        judge: Callable[[int, Sequence[bytes], Sequence[tuple[int, bytes]]], Combination],
+    ) -> Settled:
+        """Take the polity's lock and settle request `ticket`: read its outcome, or combine.
+
+        If another writer settled the request while this one waited for the
+        lock, its outcome is returned as recorded, with the request's `count`
+        entries, and nothing is written.
+        Otherwise this caller becomes the combiner: `judge(size, missed,
+        pending)` receives the log's size, the entries from `known_size` to it
+        and every pending request of the polity as (ticket, acts) in queue
+        order, and returns what to append for each (it must include every
+        ticket it was given). One transaction appends all the entries, records
+        every request's outcome and any constitution versions, and commits
+        durably before this returns. An exception from `judge` writes nothing.
+
+        On PostgreSQL a writer first waits for the current combiner in share
+        mode (`FOR SHARE`, which every waiter gets at once when the combiner
+        commits) and reads its outcome there; only a writer whose request is
+        still pending then queues for the exclusive lock.
+        """
+        if self.engine.dialect.name == "postgresql":
+            deadline: float | None = None
+            while True:
+                self._drain_notices()
+                settled, size = self._settled_after_turn(polity_id, ticket, count)
+                if settled is not None:
+                    return settled
+                if size - known_size <= FRESH_FOLD:
+                    break  # this caller can judge at once: no point waiting for another
+                now = time.monotonic()
+                deadline = now + COMBINER_PATIENCE_S if deadline is None else deadline
+                if now >= deadline:
+                    break
+                self._await_notice(deadline - now)  # another combiner's commit, or the deadline
+            return self._combine_postgresql(polity_id, ticket, count, known_size, judge)
+        with self._writing() as connection:
+            sql = _sql(connection)
+            size = _head(connection, polity_id, lock=True).size
+            _check_known(known_size, size)
+            # A statement after the lock: it sees whatever the previous holder committed.
+            rows = connection.exec_driver_sql(
+                sql.queue_and_log, (polity_id, ticket, polity_id, known_size)
+            ).all()
+            own, missed, pending = _split_queue(rows, ticket, polity_id)
+            self._read_tickets.append(ticket)
+            if own[3] is not None or own[4] is not None:
+                mine = (
+                    _log_data(connection, polity_id, own[3], own[3] + count)
+                    if own[3] is not None
+                    else []
+                )
+                return Settled(own[3], own[4], False, size, tuple(mine))
+            combination = judge(size, missed, pending)
+            items, outcomes = _plan(size, pending, combination)
+            if items:
+                _insert(connection, polity_id, size, items)
+            connection.exec_driver_sql(sql.settle, outcomes)
+            if combination.constitutions:
+                connection.exec_driver_sql(
+                    sql.insert_constitution,
+                    [(polity_id, version, text) for version, text in combination.constitutions],
+                )
+        return _settled_combined(ticket, size, items, outcomes)
+
+    def _settled_after_turn(
+        self, polity_id: str, ticket: int, count: int
+    ) -> tuple[Settled | None, int]:
+        """PostgreSQL: wait in share mode for the current combiner, then read the outcome.
+
+        Both statements go in one round trip (a pipeline); the second takes its
+        snapshot after the first has waited, so it sees the combiner's commit.
+        """
+        with self._side_engine().connect() as connection:  # autocommit: each statement alone
+            raw = _driver_connection(connection)
+            with raw.pipeline():
+                turn = raw.execute(_POSTGRESQL.await_turn, (polity_id,))
+                outcome = raw.execute(_POSTGRESQL.outcome, (ticket, count, ticket))
+            row = turn.fetchone()
+            rows = outcome.fetchall()
+        if row is None:
+            raise UnknownPolity(polity_id)
+        if not rows or rows[0][0] != 0:
+            raise NotPending(ticket, polity_id)
+        _kind, seq, error, _data = rows[0]
+        size = int(row[0])
+        if seq is None and error is None:
+            return None, size
+        self._read_tickets.append(ticket)
+        return Settled(seq, error, False, size, tuple(bytes(row[3]) for row in rows[1:])), size
+
+    def _listener(self) -> Any:
+        """PostgreSQL: a connection of this store's own, listening for combiners' commits."""
+        if self._listening is None:
+            import psycopg
+
+            url = self.engine.url.set(drivername="postgresql")
+            self._listening = psycopg.connect(
+                url.render_as_string(hide_password=False), autocommit=True
+            )
+            self._listening.execute(f"LISTEN {COMBINED_CHANNEL}")
+        return self._listening
+
+    def _drain_notices(self) -> None:
+        for _ in self._listener().notifies(timeout=0):
+            pass
+
+    def _await_notice(self, timeout: float) -> None:
+        for _ in self._listener().notifies(timeout=timeout, stop_after=1):
+            pass
+
+    def _combine_postgresql(
+        self,
+        polity_id: str,
+        ticket: int,
+        count: int,
+        known_size: int,
+        judge: Callable[[int, Sequence[bytes], Sequence[tuple[int, bytes]]], Combination],
+    ) -> Settled:
+        """`combine` under the exclusive lock in three round trips: lock and read the queue,
+        fetch the tree's frontier, then write everything and commit (pipelines)."""
+        sql = _POSTGRESQL
+        with self._side_engine().connect() as connection:
+            raw = _driver_connection(connection)
+            try:
+                with raw.pipeline():
+                    raw.execute("BEGIN")
+                    if self.durability == "full":  # the side engine's sessions commit lazily
+                        raw.execute("SET LOCAL synchronous_commit TO DEFAULT")
+                    head = raw.execute(sql.head_for_update, (polity_id,))
+                    queue = raw.execute(
+                        sql.queue_and_log, (polity_id, ticket, polity_id, known_size)
+                    )
+                row = head.fetchone()
+                if row is None:
+                    raise UnknownPolity(polity_id)
+                size = int(row[0])
+                _check_known(known_size, size)
+                own, missed, pending = _split_queue(queue.fetchall(), ticket, polity_id)
+                if own[3] is not None or own[4] is not None:
+                    mine = (
+                        []
+                        if own[3] is None
+                        else [
+                            bytes(r[0])
+                            for r in raw.execute(
+                                sql.entry_range, (polity_id, own[3], own[3] + count)
+                            ).fetchall()
+                        ]
+                    )
+                    raw.execute("ROLLBACK")
+                    self._read_tickets.append(ticket)
+                    return Settled(own[3], own[4], False, size, tuple(mine))
+                combination = judge(size, missed, pending)
+                items, outcomes = _plan(size, pending, combination)
+                keys = merkle.frontier_keys(size) if items else []
+                frontier = _fetch_nodes_raw(raw, polity_id, keys)
+                with raw.pipeline(), raw.cursor() as cursor:
+                    if items:
+                        new_size, root, node_rows = _extend(size, items, frontier)
+                        cursor.executemany(
+                            sql.insert_entries,
+                            [
+                                (polity_id, size + k, data, digest)
+                                for k, (data, digest) in enumerate(items)
+                            ],
+                        )
+                        cursor.executemany(
+                            sql.insert_nodes,
+                            [
+                                (polity_id, level, index, digest)
+                                for (level, index), digest in node_rows
+                            ],
+                        )
+                        cursor.execute(sql.move_head, (new_size, root, polity_id))
+                    cursor.executemany(sql.settle, outcomes)
+                    if combination.constitutions:
+                        cursor.executemany(
+                            sql.insert_constitution,
+                            [(polity_id, v, text) for v, text in combination.constitutions],
+                        )
+                    cursor.execute(f"NOTIFY {COMBINED_CHANNEL}")  # delivered at commit
+                    cursor.execute("COMMIT")
+            except BaseException:
+                _abandon(connection, raw)
+                raise
+        self._read_tickets.append(ticket)
+        return _settled_combined(ticket, size, items, outcomes)
+
+    def pending(self, polity_id: str) -> list[int]:
+        """The tickets of the polity's requests not yet settled, in queue order."""
+        with self._reading() as connection:
+            _head(connection, polity_id)
+            rows = connection.exec_driver_sql(_sql(connection).pending, (polity_id,)).all()
+        return [int(row[0]) for row in rows]
 
     def entries(self, polity_id: str, start: int, stop: int) -> list[bytes]:
         """The data of entries [start, stop), in order."""
@@ -270,18 +557,54 @@ class _Statements:
     insert_entries: str
     insert_nodes: str
     move_head: str
+    entry_range: str
+    enqueue: str
+    enqueue_forgetting: str
+    queue_and_log: str
+    pending: str
+    settle: str
+    forget_one: str
+    insert_constitution: str
+    await_turn: str
+    outcome: str
 
     @classmethod
     def for_param(cls, param: str, row_locks: bool) -> _Statements:
         head = f"SELECT size, root FROM polities WHERE id = {_P}"
         statements = {
             "head": head,
-            "head_for_update": head + (" FOR UPDATE" if row_locks else ""),
+            # NO KEY: enqueuers' foreign-key checks (KEY SHARE) need not wait for the holder.
+            "head_for_update": head + (" FOR NO KEY UPDATE" if row_locks else ""),
             "insert_entries": f"INSERT INTO entries (polity_id, seq, data, leaf_hash)"
             f" VALUES ({_P}, {_P}, {_P}, {_P})",
             "insert_nodes": f"INSERT INTO nodes (polity_id, level, idx, hash)"
             f" VALUES ({_P}, {_P}, {_P}, {_P})",
             "move_head": f"UPDATE polities SET size = {_P}, root = {_P} WHERE id = {_P}",
+            "entry_range": f"SELECT data FROM entries WHERE polity_id = {_P} AND seq >= {_P}"
+            f" AND seq < {_P} ORDER BY seq",
+            "enqueue": f"INSERT INTO pending_acts (polity_id, acts) VALUES ({_P}, {_P})"
+            " RETURNING ticket",
+            "enqueue_forgetting": f"WITH settled AS (DELETE FROM pending_acts WHERE ticket = ANY({_P}))"
+            f" INSERT INTO pending_acts (polity_id, acts) VALUES ({_P}, {_P}) RETURNING ticket",
+            # Under the lock: the request, the queue and the entries since `known_size`.
+            "queue_and_log": "SELECT 0, ticket, acts, seq, error FROM pending_acts"
+            f" WHERE polity_id = {_P} AND (ticket = {_P} OR (seq IS NULL AND error IS NULL))"
+            f" UNION ALL SELECT 1, seq, data, NULL, NULL FROM entries WHERE polity_id = {_P}"
+            f" AND seq >= {_P} ORDER BY 1, 2",
+            "pending": f"SELECT ticket FROM pending_acts WHERE polity_id = {_P}"
+            " AND seq IS NULL AND error IS NULL ORDER BY ticket",
+            "settle": f"UPDATE pending_acts SET seq = {_P}, error = {_P} WHERE ticket = {_P}",
+            "forget_one": f"DELETE FROM pending_acts WHERE ticket = {_P}",
+            "insert_constitution": "INSERT INTO constitutions (polity_id, version, document)"
+            f" VALUES ({_P}, {_P}, {_P})",
+            # Waits while a combiner holds the polity (FOR NO KEY UPDATE); waiters share it.
+            "await_turn": f"SELECT size FROM polities WHERE id = {_P}"
+            + (" FOR SHARE" if row_locks else ""),
+            # A request's outcome and, if appended, its entries.
+            "outcome": f"SELECT 0, seq, error, NULL FROM pending_acts WHERE ticket = {_P}"
+            " UNION ALL SELECT 1, e.seq, NULL, e.data FROM pending_acts AS q JOIN entries AS e"
+            f" ON e.polity_id = q.polity_id AND e.seq >= q.seq AND e.seq < q.seq + {_P}"
+            f" WHERE q.ticket = {_P} ORDER BY 1, 2",
         }
         return cls(param, **{name: sql.replace(_P, param) for name, sql in statements.items()})
 
@@ -295,6 +618,104 @@ def _sql(connection: Connection) -> _Statements:
     return _SQLITE if connection.dialect.name == "sqlite" else _POSTGRESQL
 
 
+def _check_known(known_size: int, size: int) -> None:
+    if not 0 <= known_size <= size:
+        raise ValueError(f"known size {known_size} is not within the log's {size} entries")
+
+
+def _split_queue(
+    rows: Sequence[Any], ticket: int, polity_id: str
+) -> tuple[Any, tuple[bytes, ...], list[tuple[int, bytes]]]:
+    """The request's own row, the entries missed and the pending requests, from `queue_and_log`."""
+    own = next((row for row in rows if row[0] == 0 and row[1] == ticket), None)
+    if own is None:
+        raise NotPending(ticket, polity_id)
+    missed = tuple(bytes(row[2]) for row in rows if row[0] == 1)
+    pending = [
+        (int(row[1]), bytes(row[2]))
+        for row in rows
+        if row[0] == 0 and row[3] is None and row[4] is None
+    ]
+    return own, missed, pending
+
+
+def _plan(
+    size: int, pending: Sequence[tuple[int, bytes]], combination: Combination
+) -> tuple[list[tuple[bytes, bytes]], list[tuple[int | None, str | None, int]]]:
+    """The items to append after `size` and each request's (seq, error, ticket)."""
+    decided = {judged.ticket for judged in combination.judged}
+    if len(decided) != len(combination.judged) or decided != {t for t, _ in pending}:
+        raise ValueError("a combination must settle every pending request exactly once")
+    items: list[tuple[bytes, bytes]] = []
+    outcomes: list[tuple[int | None, str | None, int]] = []
+    for judged in combination.judged:
+        _check_leaves(judged.items)
+        seq = size + len(items) if judged.items else None
+        outcomes.append((seq, judged.error, judged.ticket))
+        items.extend(judged.items)
+    return items, outcomes
+
+
+def _settled_combined(
+    ticket: int,
+    size: int,
+    items: Sequence[tuple[bytes, bytes]],
+    outcomes: Sequence[tuple[int | None, str | None, int]],
+) -> Settled:
+    seq, error, _ = next(outcome for outcome in outcomes if outcome[2] == ticket)
+    return Settled(seq, error, True, size + len(items))
+
+
+def _extend(
+    size: int, items: Sequence[tuple[bytes, bytes]], frontier: dict[NodeKey, bytes]
+) -> tuple[int, bytes, list[tuple[NodeKey, bytes]]]:
+    """The new size, root and nodes once `items` follow `size` entries."""
+    added = merkle.completed_nodes(size, [digest for _data, digest in items], frontier)
+    new_size = size + len(items)
+    known = {**frontier, **dict(added)}
+    return new_size, merkle.root_from(merkle.perfect_ranges(0, new_size), known), added
+
+
+def _fetch_nodes_raw(raw: Any, polity_id: str, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
+    """`_fetch_nodes` on a psycopg connection (a frontier: a few dozen keys at most)."""
+    if not keys:
+        return {}
+    pairs = ", ".join(["(%s, %s)"] * len(keys))
+    rows = raw.execute(
+        f"SELECT n.level, n.idx, n.hash FROM (VALUES {pairs}) AS k (level, idx)"
+        " JOIN nodes AS n ON n.polity_id = %s AND n.level = k.level AND n.idx = k.idx",
+        (*(number for key in keys for number in key), polity_id),
+    ).fetchall()
+    return {(level, index): bytes(digest) for level, index, digest in rows}
+
+
+def _driver_connection(connection: Connection) -> Any:
+    raw = connection.connection.driver_connection
+    if raw is None:
+        raise RuntimeError("the connection has no driver connection")
+    return raw
+
+
+def _abandon(connection: Connection, raw: Any) -> None:
+    """Roll back whatever a raw PostgreSQL transaction left open; drop a broken connection."""
+    try:
+        if raw.info.transaction_status != 0:  # psycopg.pq.TransactionStatus.IDLE
+            raw.execute("ROLLBACK")
+    except Exception:
+        connection.invalidate()
+
+
+def _log_data(connection: Connection, polity_id: str, start: int, stop: int) -> list[bytes]:
+    if start >= stop:
+        return []
+    rows = connection.exec_driver_sql(_sql(connection).entry_range, (polity_id, start, stop))
+    return [bytes(row[0]) for row in rows]
+
+
+def _forget(connection: Connection, tickets: Sequence[int]) -> None:
+    connection.exec_driver_sql(_sql(connection).forget_one, [(ticket,) for ticket in tickets])
+
+
 def _check_leaves(items: Sequence[tuple[bytes, bytes]]) -> None:
     for _data, digest in items:
         if len(digest) != merkle.HASH_SIZE:
@@ -306,7 +727,7 @@ def _insert(
 ) -> Head:
     """Store `items` after `size` entries, with the subtrees they complete; move the head."""
     frontier = _fetch_nodes(connection, polity_id, merkle.frontier_keys(size))
-    added = merkle.completed_nodes(size, [digest for _data, digest in items], frontier)
+    new_size, root, added = _extend(size, items, frontier)
     sql = _sql(connection)
     connection.exec_driver_sql(
         sql.insert_entries,
@@ -316,9 +737,6 @@ def _insert(
         sql.insert_nodes,
         [(polity_id, level, index, digest) for (level, index), digest in added],
     )
-    new_size = size + len(items)
-    known = {**frontier, **dict(added)}
-    root = merkle.root_from(merkle.perfect_ranges(0, new_size), known)
     connection.exec_driver_sql(sql.move_head, (new_size, root, polity_id))
     return Head(new_size, root)
 
@@ -374,4 +792,4 @@ def open_store(
     except BaseException:
         engine.dispose()
         raise
-    return LedgerStore(engine)
+    return LedgerStore(engine, durability)
