@@ -1,0 +1,505 @@
+"""Exact swing counts for every player, by the size of the coalition joined.
+
+For player i and size s, the swing count is
+
+    c_i[s] = #{S ⊆ N∖{i}, |S| = s : S ∪ {i} wins} − #{S ⊆ N∖{i}, |S| = s : S wins},
+
+from which every index here is derived (Banzhaf: Σ_s c_i[s]; Shapley–Shubik:
+Σ_s c_i[s]·s!(n−1−s)!/n!). The count is linear in the game's winning
+indicator, so a game that is an alternative (OR) of rule sets is counted by
+inclusion–exclusion over the conjunctions of its rule sets, and vetoes are one
+more rule in each conjunction (weight 1 for each veto player, quota: all of
+them).
+
+A conjunction of weighted rules w_c(S) ≥ q_c is counted on the complement
+R = N∖(S∪{i}): S ∪ {i} wins iff w_c(R) ≤ B_c = T_c − q_c for every criterion
+c, and S wins iff w_c(R) ≤ B_c − w_c(i). So everything follows from
+
+    P[r, t] = #{R ⊆ N, |R| = r, w(R) ≤ t}   (t in the box 0 ≤ t_c ≤ B_c),
+
+the generating function Π_j (1 + y·x^{w_j}) times Π_c 1/(1 − x_c), built by one
+dynamic programme over the players (starting from all ones: the prefix sums
+come for free). Leaving player i out is the division by (1 + y·x^{w_i}),
+
+    P_i[r, t] = Σ_m (−1)^m P[r − m, t − m·w_i],
+
+and only the two corners t = B and t = B − w_i are needed, so each player
+costs one gather of at most min(n, B/w_i) entries. Rules whose weights are all
+equal become a minimum coalition size; a player heavier than a criterion's
+slack B_c is in every winning coalition of the conjunction and leaves the
+programme.
+
+Exactness: the programme runs in NumPy uint64 arithmetic modulo 2^64 and, when
+counts can exceed 2^63, modulo as many primes just below 2^63 as the bound
+2^n needs; the counts are rebuilt by the Chinese remainder theorem. Nothing
+can overflow silently: every addition is reduced, and the moduli's product
+exceeds twice the largest possible count. Games with one weighted criterion
+(plus sizes and vetoes) and at most 36 free players may instead be counted by
+meeting in the middle: all subsets of each half, sorted, with int64 counts far
+below 2^53.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from itertools import combinations
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from charter.domain.power.game import Game, PowerError
+
+__all__ = ["Conjunction", "Method", "conjunctions", "swing_counts"]
+
+Method = Literal["auto", "dp", "mitm"]
+
+MAX_ALTERNATIVES = 16
+MAX_CELLS = 400_000_000  # uint64 cells of one dynamic programme (3.2 GB): refuse beyond
+MITM_PLAYERS = 36
+
+U64 = np.uint64
+
+
+@dataclass(frozen=True, slots=True)
+class Conjunction:
+    """Weighted rules that must all hold, as (integer weights, threshold), plus a minimum size."""
+
+    rules: tuple[tuple[tuple[int, ...], int], ...]
+    min_size: int = 0
+
+
+def _conjunction(rules: Sequence[tuple[tuple[int, ...], int]], n: int) -> Conjunction | None:
+    """Merge rules into a conjunction; None when no coalition can meet them all."""
+    merged: dict[tuple[int, ...], int] = {}
+    min_size = 0
+    for weights, threshold in rules:
+        if threshold <= 0:
+            continue
+        if sum(weights) < threshold:
+            return None
+        first = weights[0]
+        if first > 0 and all(value == first for value in weights):
+            min_size = max(min_size, -(-threshold // first))
+            continue
+        divisor = math.gcd(*weights)
+        key = tuple(value // divisor for value in weights)
+        merged[key] = max(merged.get(key, 0), -(-threshold // divisor))
+    if min_size > n:
+        return None
+    return Conjunction(tuple(sorted(merged.items())), min_size)
+
+
+def conjunctions(game: Game) -> dict[Conjunction, int]:
+    """The game as a signed sum of conjunctions (inclusion–exclusion over its alternatives)."""
+    count = len(game.alternatives)
+    if count > MAX_ALTERNATIVES:
+        raise PowerError(
+            f"{count} alternative rule sets: at most {MAX_ALTERNATIVES} can be counted exactly"
+        )
+    vetoes: list[tuple[tuple[int, ...], int]] = []
+    if game.vetoes:
+        vetoes.append((tuple(int(name in game.vetoes) for name in game.players), len(game.vetoes)))
+    integral = [[rule.integral for rule in ruleset.rules] for ruleset in game.alternatives]
+    signed: dict[Conjunction, int] = {}
+    for size in range(1, count + 1):
+        sign = 1 if size % 2 else -1
+        for chosen in combinations(range(count), size):
+            rules = [rule for index in chosen for rule in integral[index]] + vetoes
+            conjunction = _conjunction(rules, game.n)
+            if conjunction is not None:
+                signed[conjunction] = signed.get(conjunction, 0) + sign
+    return {conjunction: sign for conjunction, sign in signed.items() if sign}
+
+
+def swing_counts(game: Game, by_size: bool, method: Method = "auto") -> list[list[int]]:
+    """c_i[s] for every player i (rows) and size s = 0..n−1 (columns); one column if not by_size."""
+    n = game.n
+    width = n if by_size else 1
+    total = [[0] * width for _ in range(n)]
+    for conjunction, sign in conjunctions(game).items():
+        counts = _count(conjunction, n, by_size, method)
+        for row, add in zip(total, counts, strict=True):
+            for index, value in enumerate(add):
+                row[index] += sign * value
+    return total
+
+
+# --- one conjunction ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A conjunction on the complement: free players, their weights, the box, the sizes."""
+
+    n: int
+    free: tuple[int, ...]  # players who may be outside a winning coalition
+    weights: tuple[tuple[int, ...], ...]  # per player of the game, per remaining criterion
+    bounds: tuple[int, ...]  # B_c per remaining criterion
+    min_size: int
+    rows: int  # sizes 0..rows−1 of R that can fit in the box
+
+
+def _plan(conjunction: Conjunction, n: int) -> _Plan:
+    bounds = [sum(weights) - threshold for weights, threshold in conjunction.rules]
+    vectors = [weights for weights, _ in conjunction.rules]
+    forced = {
+        player
+        for weights, bound in zip(vectors, bounds, strict=True)
+        for player, weight in enumerate(weights)
+        if weight > bound
+    }
+    free = tuple(player for player in range(n) if player not in forced)
+    keep = [
+        index
+        for index, (weights, bound) in enumerate(zip(vectors, bounds, strict=True))
+        if sum(weights[player] for player in free) > bound
+    ]
+    per_player = tuple(tuple(vectors[c][player] for c in keep) for player in range(n))
+    kept_bounds = tuple(bounds[c] for c in keep)
+    rows = len(free)
+    for c, bound in enumerate(kept_bounds):
+        smallest = sorted(per_player[player][c] for player in free)
+        fits = 0
+        running = 0
+        for weight in smallest:
+            running += weight
+            if running > bound:
+                break
+            fits += 1
+        rows = min(rows, fits)
+    return _Plan(n, free, per_player, kept_bounds, conjunction.min_size, rows + 1)
+
+
+def _count(conjunction: Conjunction, n: int, by_size: bool, method: Method) -> list[list[int]]:
+    plan = _plan(conjunction, n)
+    sized = by_size or plan.min_size > 0
+    use_mitm = method == "mitm" or (
+        method == "auto"
+        and len(plan.bounds) == 1
+        and len(plan.free) <= MITM_PLAYERS
+        and _dp_cost(plan, sized) > _mitm_cost(plan)
+    )
+    if use_mitm:
+        if len(plan.bounds) > 1 or len(plan.free) > MITM_PLAYERS:
+            raise PowerError(
+                "meeting in the middle needs one weighted criterion and at most "
+                f"{MITM_PLAYERS} free players"
+            )
+        with_, without = _mitm(plan)
+    else:
+        if not sized:
+            return [[value] for value in _dp_totals(plan)]
+        with_, without = _dp_sized(plan)
+    return _by_size(plan, with_, without, by_size)
+
+
+def _by_size(
+    plan: _Plan, with_: list[list[int]], without: list[list[int]], by_size: bool
+) -> list[list[int]]:
+    """Swing counts by coalition size s from counts by complement size r = n−1−s."""
+    n = plan.n
+    result = []
+    for player in range(n):
+        row = [0] * n
+        for r in range(min(plan.rows, n)):
+            s = n - 1 - r
+            value = 0
+            if s + 1 >= plan.min_size:
+                value += with_[player][r]
+            if s >= plan.min_size:
+                value -= without[player][r]
+            row[s] = value
+        result.append(row if by_size else [sum(row)])
+    return result
+
+
+def _dp_cost(plan: _Plan, sized: bool) -> int:
+    """Rough element operations of the dynamic programme (about five passes per player)."""
+    cells = math.prod(bound + 1 for bound in plan.bounds) * (plan.rows if sized else 1)
+    return 5 * cells * max(1, len(plan.free)) * len(_moduli(len(plan.free)))
+
+
+def _mitm_cost(plan: _Plan) -> int:
+    """Rough element operations of meeting in the middle (two searches per player)."""
+    half = (len(plan.free) + 1) // 2
+    return int(8 * plan.n * 2**half * (half + 2))
+
+
+# --- exact arithmetic: moduli and the Chinese remainder theorem ----------------------------
+
+
+def _is_prime(number: int) -> bool:
+    if number < 2 or number % 2 == 0:
+        return number == 2
+    d, s = number - 1, 0
+    while d % 2 == 0:
+        d, s = d // 2, s + 1
+    for base in (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37):
+        x = pow(base, d, number)
+        if x in (1, number - 1):
+            continue
+        for _ in range(s - 1):
+            x = x * x % number
+            if x == number - 1:
+                break
+        else:
+            return False
+    return True
+
+
+@cache
+def _primes(count: int) -> tuple[int, ...]:
+    found: list[int] = []
+    candidate = 2**63 - 1
+    while len(found) < count:
+        if _is_prime(candidate):
+            found.append(candidate)
+        candidate -= 2
+    return tuple(found)
+
+
+@cache
+def _moduli(free: int) -> tuple[int, ...]:
+    """0 stands for 2^64; the product exceeds 2^(free+2) > twice any count of subsets."""
+    bits = free + 2
+    extra = max(0, -(-(bits - 64) // 62))
+    return (0, *_primes(extra))
+
+
+def _crt(residues: Sequence[int], moduli: Sequence[int]) -> int:
+    """The integer of least absolute value with these residues (modulus 0 is 2^64)."""
+    value, product = 0, 1
+    for residue, modulus in zip(residues, moduli, strict=True):
+        modulus = modulus or 2**64
+        # value ≡ previous residues mod product; add the multiple of product that fits this one
+        step = (residue - value) * pow(product, -1, modulus) % modulus
+        value += product * step
+        product *= modulus
+    return value - product if value > product // 2 else value
+
+
+def _reduce(array: NDArray[np.uint64], modulus: int) -> None:
+    if modulus:
+        np.minimum(array, array - U64(modulus), out=array)
+
+
+def _sum_mod(values: NDArray[np.uint64], modulus: int, axis: int = 0) -> list[int]:
+    """Exact sums of uint64 residues along `axis`, reduced (Python ints)."""
+    low = (values & U64(0xFFFFFFFF)).sum(axis=axis, dtype=np.uint64)
+    high = (values >> U64(32)).sum(axis=axis, dtype=np.uint64)
+    base = modulus or 2**64
+    return [
+        (int(h) * 2**32 + int(lo)) % base
+        for h, lo in zip(np.atleast_1d(high).tolist(), np.atleast_1d(low).tolist(), strict=True)
+    ]
+
+
+# --- the dynamic programme ---------------------------------------------------------------
+
+
+def _check_size(plan: _Plan, sized: bool) -> None:
+    cells = math.prod(bound + 1 for bound in plan.bounds) * (plan.rows if sized else 1)
+    if cells > MAX_CELLS:
+        raise PowerError(
+            f"the exact count needs a table of {cells:,} cells (limit {MAX_CELLS:,}): "
+            "state the weights with fewer significant digits"
+        )
+
+
+def _prefix_table(plan: _Plan, modulus: int, sized: bool) -> NDArray[np.uint64]:
+    """P[r, t] (or P[t]): subsets of the free players of size r with weight ≤ t, mod `modulus`."""
+    box = tuple(bound + 1 for bound in plan.bounds)
+    if sized:
+        table = np.zeros((plan.rows, *box), dtype=np.uint64)
+        table[0] = 1
+    else:
+        table = np.ones(box, dtype=np.uint64)
+    filled = 0
+    for player in plan.free:
+        weights = plan.weights[player]
+        target = tuple(slice(w, None) for w in weights)
+        source = tuple(slice(0, size - w) for w, size in zip(weights, box, strict=True))
+        if sized:
+            top = min(filled + 1, plan.rows - 1)
+            if top < 1:
+                continue
+            view = table[(slice(1, top + 1), *target)]
+            view += table[(slice(0, top), *source)]
+            filled += 1
+        else:
+            into: tuple[Any, ...] = (Ellipsis, *target)
+            read: tuple[Any, ...] = (Ellipsis, *source)
+            view = table[into]
+            view += table[read]
+        _reduce(view, modulus)
+    return table
+
+
+def _dp_totals(plan: _Plan) -> list[int]:
+    """Banzhaf swing totals per player, without sizes: P_i(B) − P_i(B − w_i)."""
+    _check_size(plan, False)
+    moduli = _moduli(len(plan.free))
+    free = set(plan.free)
+    bounds = np.array(plan.bounds, dtype=np.int64)
+    residues: list[list[int]] = [[] for _ in range(plan.n)]
+    for modulus in moduli:
+        table = _prefix_table(plan, modulus, False)
+        corner = _sum_mod(table[tuple(plan.bounds)].reshape(1), modulus)[0]
+        for player in range(plan.n):
+            if player not in free:
+                residues[player].append(corner)
+                continue
+            weights = np.array(plan.weights[player], dtype=np.int64)
+            if not weights.any():
+                residues[player].append(0)
+                continue
+            steps = int(min(bounds[c] // w for c, w in enumerate(weights) if w)) + 1
+            m = np.arange(steps, dtype=np.int64)
+            index = tuple(bounds[c] - m * weights[c] for c in range(len(bounds)))
+            values = table[index]  # P[B − m w] for m = 0..steps−1, all inside the box
+            even = _sum_mod(values[2::2], modulus)[0]
+            odd = _sum_mod(values[1::2], modulus)[0]
+            # swing = P[B] + 2 Σ_{m≥1} (−1)^m P[B − m w]
+            residues[player].append(corner + 2 * (even - odd))
+    return [_crt(row, moduli) for row in residues]
+
+
+def _dp_sized(plan: _Plan) -> tuple[list[list[int]], list[list[int]]]:
+    """with[i][r], without[i][r]: winning S∪{i} and S, by the size r of R = N∖(S∪{i})."""
+    _check_size(plan, True)
+    moduli = _moduli(len(plan.free))
+    free = set(plan.free)
+    rows = plan.rows
+    dims = len(plan.bounds)
+    bounds = np.array(plan.bounds, dtype=np.int64)
+    r = np.arange(rows, dtype=np.int64)
+    with_res: list[list[list[int]]] = [[] for _ in range(plan.n)]
+    without_res: list[list[list[int]]] = [[] for _ in range(plan.n)]
+    for modulus in moduli:
+        table = _prefix_table(plan, modulus, True)
+        at: tuple[Any, ...] = (slice(None), *plan.bounds)
+        corner = table[at] if dims else table
+        corner_list = [int(value) for value in corner.tolist()]
+        for player in range(plan.n):
+            if player not in free:
+                with_res[player].append(corner_list)
+                without_res[player].append([0] * rows)
+                continue
+            weights = np.array(plan.weights[player], dtype=np.int64)
+            if weights.any():
+                reach = int(min(bounds[c] // w for c, w in enumerate(weights) if w)) + 1
+                steps = min(rows, reach + 1)
+            else:
+                steps = rows + 1
+            m = np.arange(steps, dtype=np.int64)
+            shifted = r[None, :] - m[:, None]  # r − m
+            live = shifted >= 0
+            both = []
+            for offset in (0, 1):  # with: t = B − m w; without: t = B − (m+1) w
+                index = [bounds[c] - (m + offset) * weights[c] for c in range(dims)]
+                inside = np.ones(steps, dtype=bool)
+                for values in index:
+                    inside &= values >= 0
+                mask = live & inside[:, None]
+                gathered = table[
+                    (np.where(mask, shifted, 0), *(np.where(inside, v, 0)[:, None] for v in index))
+                ]
+                gathered[~mask] = 0
+                even = _sum_mod(gathered[0::2], modulus)
+                odd = _sum_mod(gathered[1::2], modulus)
+                both.append([e - o for e, o in zip(even, odd, strict=True)])
+            with_res[player].append(both[0])
+            without_res[player].append(both[1])
+    with_ = [
+        [_crt([res[k][row] for k in range(len(moduli))], moduli) for row in range(rows)]
+        for res in with_res
+    ]
+    without = [
+        [_crt([res[k][row] for k in range(len(moduli))], moduli) for row in range(rows)]
+        for res in without_res
+    ]
+    return with_, without
+
+
+# --- meeting in the middle ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Half:
+    players: tuple[int, ...]
+    weight: NDArray[np.int64]  # of each subset, subset k contains players[j] iff bit j of k
+    size: NDArray[np.int64]
+    order: NDArray[np.intp]
+    sorted_weight: NDArray[np.int64]
+    cumulative: NDArray[np.float64]  # [p, s]: subsets among the p lightest with size s
+
+
+def _half(players: tuple[int, ...], weights: Sequence[int]) -> _Half:
+    weight = np.zeros(1, dtype=np.int64)
+    size = np.zeros(1, dtype=np.int64)
+    for player in players:
+        weight = np.concatenate([weight, weight + weights[player]])
+        size = np.concatenate([size, size + 1])
+    order = np.argsort(weight, kind="stable")
+    onehot = np.zeros((len(weight) + 1, len(players) + 1), dtype=np.float64)
+    onehot[np.arange(1, len(weight) + 1), size[order]] = 1
+    return _Half(players, weight, size, order, weight[order], np.cumsum(onehot, axis=0))
+
+
+def _pairs(
+    outer_weight: NDArray[np.int64],
+    outer_size: NDArray[np.int64],
+    outer_players: int,
+    inner: _Half,
+    limit: int,
+    rows: int,
+) -> list[int]:
+    """#{(a, b): w(a) + w(b) ≤ limit} by |a| + |b|, a from the outer list, b any inner subset."""
+    positions = np.searchsorted(inner.sorted_weight, limit - outer_weight, side="right")
+    counts = inner.cumulative[positions]  # [a, |b|]
+    onehot = np.zeros((len(outer_size), outer_players + 1), dtype=np.float64)
+    onehot[np.arange(len(outer_size)), outer_size] = 1
+    grid = onehot.T @ counts  # [|a|, |b|], exact: every entry is below 2^53
+    result = [0] * rows
+    for a in range(grid.shape[0]):
+        for b in range(grid.shape[1]):
+            if a + b < rows and grid[a, b]:
+                result[a + b] += round(grid[a, b])
+    return result
+
+
+def _mitm(plan: _Plan) -> tuple[list[list[int]], list[list[int]]]:
+    free = plan.free
+    weights = [vector[0] if vector else 0 for vector in plan.weights]
+    bound = plan.bounds[0] if plan.bounds else 0
+    middle = len(free) // 2
+    first, second = _half(free[:middle], weights), _half(free[middle:], weights)
+    rows = plan.rows
+    with_: list[list[int]] = []
+    without: list[list[int]] = []
+    for player in range(plan.n):
+        if player in first.players:
+            outer, inner = first, second
+        else:
+            outer, inner = second, first
+        if player in outer.players:
+            bit = outer.players.index(player)
+            keep = ((np.arange(len(outer.weight)) >> bit) & 1) == 0
+            sub_weight, sub_size = outer.weight[keep], outer.size[keep]
+            limits = (bound, bound - weights[player])
+        else:  # in every winning coalition of this conjunction
+            sub_weight, sub_size = outer.weight, outer.size
+            limits = (bound, -1)
+        counts = [
+            _pairs(sub_weight, sub_size, len(outer.players), inner, limit, rows)
+            if limit >= 0
+            else [0] * rows
+            for limit in limits
+        ]
+        with_.append(counts[0])
+        without.append(counts[1])
+    return with_, without
