@@ -583,6 +583,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--samples", type=int, default=1000, help="proofs timed per figure (default 1000)"
     )
     parser.add_argument(
+        "--processes",
+        type=int,
+        action="append",
+        default=None,
+        help="client processes of a throughput run (repeatable; default 1 and 8)",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=["SQLite", "PostgreSQL"],
+        action="append",
+        default=None,
+        help="run only on these backends (repeatable; default both)",
+    )
+    parser.add_argument(
         "--postgres",
         default=None,
         help="PostgreSQL URL (loopback only); default $CHARTER_BENCH_POSTGRES_URL or $CHARTER_TEST_POSTGRES_URL",
@@ -626,9 +640,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             notes.append(
                 "PostgreSQL skipped: no --postgres, $CHARTER_BENCH_POSTGRES_URL or $CHARTER_TEST_POSTGRES_URL"
             )
+        if args.backend:
+            backends = [(name, database) for name, database in backends if name in args.backend]
         if "throughput" in parts:
             for backend, database in backends:
-                for processes in (1, 8):
+                for processes in args.processes or (1, 8):
                     say(f"throughput: {backend}, {processes} process(es)...")
                     with database(f"throughput-{processes}") as url:
                         rows += throughput(

@@ -2,10 +2,17 @@
 
 The store is the source of truth; the state is its fold. Each service keeps
 the fold of each polity it has touched, replaying only entries it has not
-seen. An act is judged and hashed outside the store's critical section, then
-appended at the size it was judged against; if another writer appended first,
-the store refuses (`Conflict`) and the act is judged again against the newer
-state. Nothing is acknowledged before it is durably committed.
+seen. Nothing is acknowledged before it is durably committed.
+
+Acting has two paths. Uncontended, an act is judged and hashed outside the
+store's critical section, then appended at the size it was judged against
+(optimistic). Once another writer gets there first (`Conflict`), the service
+switches the polity to *combining* for a while: it queues its acts in the
+store and takes the polity's lock; whoever holds the lock judges every queued
+request of every process against the head and appends them all in one durable
+transaction, and the others only read their outcome (see `LedgerStore.combine`
+and docs/ledger.md). Losers no longer judge again and again: each act is judged
+once, under the lock, and one commit serves every writer waiting.
 """
 
 from __future__ import annotations
@@ -16,27 +23,45 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from charter.domain.acts import Act, Entry
+from charter.domain.acts import Act, Entry, Outcome
 from charter.domain.constitution import Constitution
 from charter.domain.polity import Founding, Judgement, Polity
+from charter.errors import ActError, CharterError
 from charter.keys import KeyRing
 from charter.ledger import merkle, proofs
 from charter.ledger.bundle import Bundle
 from charter.ledger.checkpoint import origin_of, public_key_bytes, sign_checkpoint
-from charter.ledger.encoding import act_entry, canonical, genesis_entry
+from charter.ledger.encoding import (
+    LedgerFormatError,
+    act_entry,
+    act_from_record,
+    act_record,
+    canonical,
+    decode_entry,
+    genesis_entry,
+)
 from charter.ledger.replay import Replayer
-from charter.storage import Checkpoint, Conflict, Head, LedgerStore
+from charter.storage import Checkpoint, Combination, Conflict, Head, Judged, LedgerStore
 
 __all__ = [
+    "COMBINING_CALLS",
     "OPTIMISTIC_ATTEMPTS",
     "ConsistencyProof",
     "InclusionProof",
+    "JudgingError",
     "PolityService",
     "ledger_items",
 ]
 
 OPTIMISTIC_ATTEMPTS = 3
-"""Races lost before an append is judged under the polity's lock instead."""
+"""Races lost before `commit` judges under the polity's lock instead."""
+
+COMBINING_CALLS = 32
+"""Calls on a polity that go straight to the queue after the last sign of contention."""
+
+
+class JudgingError(CharterError):
+    """Another process, combining, could not judge this request (not a malformed act: a fault)."""
 
 
 def _now() -> datetime:
@@ -93,6 +118,7 @@ class PolityService:
         self.keys = keys or KeyRing()
         self.clock = clock
         self._folds: dict[str, Replayer] = {}
+        self._combining: dict[str, int] = {}
 
     # -- creating -------------------------------------------------------------------------------
 
@@ -119,6 +145,11 @@ class PolityService:
 
     def polity(self, polity_id: str) -> Polity:
         """The polity as its stored ledger says, replaying whatever this service has not yet seen."""
+        polity = self._fold(polity_id).polity
+        assert polity is not None
+        return polity
+
+    def _fold(self, polity_id: str) -> Replayer:
         replayer = self._folds.get(polity_id)
         if replayer is None:
             replayer = self._folds[polity_id] = Replayer(polity_id)
@@ -126,8 +157,7 @@ class PolityService:
         if replayer.size < size:
             for data in self.store.entries(polity_id, replayer.size, size):
                 replayer.feed(data)
-        assert replayer.polity is not None
-        return replayer.polity
+        return replayer
 
     # -- acting ---------------------------------------------------------------------------------
 
@@ -136,15 +166,124 @@ class PolityService:
         return self.perform_all(polity_id, [act])[0]
 
     def perform_all(self, polity_id: str, acts: Sequence[Act]) -> list[Entry]:
-        """Judge and store several acts in one transaction: one commit for the whole batch."""
+        """Judge and store several acts in one transaction: one commit for the whole batch.
 
-        def judge(polity: Polity) -> list[Judgement]:
-            judgements: list[Judgement] = []
-            for act in acts:
-                judgements.append(polity.judge(act, judgements[-1] if judgements else None))
-            return judgements
+        A malformed act (ActError) stores none of them. Uncontended, the acts
+        are judged outside any lock and appended if the log has not moved;
+        after a lost race the polity's writes go through the queue for the next
+        COMBINING_CALLS calls (see the module docstring).
+        """
+        acts = list(acts)
+        if self._combining.get(polity_id, 0) > 0:
+            self._combining[polity_id] -= 1
+            return self.combine(polity_id, acts)
+        polity = self.polity(polity_id)
+        judgements: list[Judgement] = []
+        for act in acts:
+            judgements.append(polity.judge(act, judgements[-1] if judgements else None))
+        if not judgements:
+            return []
+        try:
+            self.store.append(polity_id, polity.state.next_index + 1, ledger_items(judgements))
+        except Conflict:
+            self._combining[polity_id] = COMBINING_CALLS
+            return self.combine(polity_id, acts)
+        return self.adopt(polity_id, judgements)
 
-        return self.commit(polity_id, judge)
+    def combine(self, polity_id: str, acts: Sequence[Act]) -> list[Entry]:
+        """Queue `acts` as one request, then settle it under the polity's lock (see `LedgerStore.combine`).
+
+        As the combiner, judge every queued request in queue order against the
+        head (a malformed or unreadable request fails alone) and append them all
+        in one durable transaction. Otherwise read the outcome another process
+        recorded, and bring the fold up to it: the entries returned are the ones
+        stored, replayed. Either way the request is settled exactly once.
+        """
+        if not acts:
+            return []
+        # No catch-up here: the entries this fold lacks come with the outcome, read in one go.
+        replayer = self._folds.get(polity_id) or self._fold(polity_id)
+        payload = canonical([act_record(act) for act in acts])
+        ticket = self.store.enqueue(polity_id, payload)
+        accepted: list[Judgement] = []
+        mine: list[Judgement] = []
+        failure: list[BaseException] = []
+        versions: list[tuple[int, str]] = []
+
+        def judge(
+            size: int, missed: Sequence[bytes], pending: Sequence[tuple[int, bytes]]
+        ) -> Combination:
+            accepted.clear()
+            mine.clear()
+            failure.clear()
+            versions.clear()
+            for data in missed:
+                replayer.feed(data)
+            assert replayer.polity is not None
+            assert replayer.size == size
+            polity = replayer.polity
+            judged: list[Judged] = []
+            after: Judgement | None = None
+            for other, request in pending:
+                batch: list[Judgement] = []
+                try:
+                    for act in acts if other == ticket else _decode_request(request):
+                        batch.append(polity.judge(act, batch[-1] if batch else after))
+                except Exception as error:  # the request fails alone; the others go on
+                    judged.append(Judged(other, error=_error_text(error)))
+                    if other == ticket:
+                        failure.append(error)
+                    continue
+                judged.append(Judged(other, ledger_items(batch)))
+                accepted.extend(batch)
+                if other == ticket:
+                    mine.extend(batch)
+                after = batch[-1] if batch else after
+            if after is not None:
+                new_state = after.state
+                for version in range(polity.state.version + 1, new_state.version + 1):
+                    document = _document_text(new_state.versions[version - 1])
+                    versions.append((version, document))
+            return Combination(judged, versions)
+
+        known = replayer.size
+        settled = self.store.combine(polity_id, ticket, len(acts), known, judge)
+        if settled.combined:
+            if len(accepted) != len(mine) or not mine:
+                self._combining[polity_id] = COMBINING_CALLS  # others were waiting
+            polity = replayer.polity
+            assert polity is not None
+            for judgement in accepted:
+                polity.accept(judgement)
+            replayer.size += len(accepted)
+            if failure:
+                raise failure[0]
+            return [judgement.entry for judgement in mine]
+        self._combining[polity_id] = COMBINING_CALLS  # another writer combined for us
+        if settled.seq is None:
+            raise _error_from_text(settled.error)
+        return self._settled_entries(polity_id, settled.seq, settled.entries, acts)
+
+    def _settled_entries(
+        self, polity_id: str, seq: int, stored: Sequence[bytes], acts: Sequence[Act]
+    ) -> list[Entry]:
+        """The entries another writer appended for `acts`, read from their stored bytes.
+
+        The fold is left as it is (it catches up when this service next judges),
+        so a writer whose acts were combined by another judges nothing. An
+        outcome with a vote count is taken from a replay instead.
+        """
+        entries: list[Entry] = []
+        if len(stored) == len(acts):
+            for offset, (act, data) in enumerate(zip(acts, stored, strict=True)):
+                entry = _entry_from_record(seq + offset, act, data)
+                if entry is None:
+                    break
+                entries.append(entry)
+            else:
+                return entries
+        polity = self.polity(polity_id)  # replay up to the head, then take them from the record
+        return list(polity.record[seq - 1 : seq - 1 + len(acts)])
 
     def commit(self, polity_id: str, judge: Callable[[Polity], list[Judgement]]) -> list[Entry]:
         """Judge against the stored state and append durably; the entries once committed.
@@ -257,6 +396,62 @@ def ledger_items(judgements: Sequence[Judgement]) -> list[tuple[bytes, bytes]]:
         data = act_entry(judgement.entry.index + 1, judgement.entry)
         items.append((data, merkle.leaf_hash(data)))
     return items
+
+
+def _decode_request(data: bytes) -> list[Act]:
+    records = json.loads(data)
+    if not isinstance(records, list):
+        raise LedgerFormatError("a queued request must be a list of act records")
+    return [act_from_record(record) for record in records]
+
+
+def _error_text(error: BaseException) -> str:
+    if isinstance(error, ActError):
+        fields: dict[str, Any] = {
+            "kind": "act",
+            "message": error.message,
+            "path": error.path,
+            "act_index": error.act_index,
+        }
+    else:
+        fields = {"kind": "fault", "message": f"{type(error).__name__}: {error}"}
+    return json.dumps(fields, sort_keys=True)
+
+
+def _error_from_text(text: str | None) -> CharterError:
+    """The error a combiner recorded for a request, to raise in the requester."""
+    try:
+        fields = json.loads(text or "")
+    except json.JSONDecodeError:
+        fields = {"message": text}
+    if isinstance(fields, dict) and fields.get("kind") == "act":
+        return ActError(
+            str(fields.get("message", "")),
+            path=str(fields.get("path") or ""),
+            act_index=fields.get("act_index"),
+        )
+    message = fields.get("message") if isinstance(fields, dict) else text
+    return JudgingError(f"the combining writer could not judge the request: {message}")
+
+
+def _entry_from_record(seq: int, act: Act, data: bytes) -> Entry | None:
+    """The entry stored at `seq` for `act`, if its outcome needs nothing but the record.
+
+    None for an outcome carrying a vote count, or bytes that are not exactly the
+    entry of `act` with that outcome (then the caller replays).
+    """
+    try:
+        record = decode_entry(data)
+    except LedgerFormatError:
+        return None
+    outcome = record.fields.get("outcome")
+    if not isinstance(outcome, dict) or "result" in outcome:
+        return None
+    verdict, basis, effects = outcome.get("verdict"), outcome.get("basis"), outcome.get("effects")
+    if not isinstance(basis, str) or not isinstance(effects, list):
+        return None
+    entry = Entry(seq - 1, act, Outcome(verdict == "granted", basis, tuple(effects)))
+    return entry if act_entry(seq, entry) == data else None
 
 
 def _document_text(constitution: Constitution) -> str:
