@@ -218,6 +218,25 @@ class StoreContract:
         assert store.nodes(polity, wanted) == expected
         assert store.nodes(polity, []) == {}
 
+    def test_nodes_at_head_reads_the_size_and_its_nodes_together(self, store, polity):
+        data = payloads(0, 11)
+        store.append(polity, 0, items(data))
+        expected = all_perfect_nodes([leaf(d) for d in data])
+        asked = []
+
+        def keys_for(size):
+            asked.append(size)
+            return merkle.perfect_ranges(0, size)
+
+        for guess in (None, 11, 7, 0):
+            asked.clear()
+            size, found = store.nodes_at_head(polity, keys_for, guess)
+            assert size == 11
+            assert found == {key: expected[key] for key in merkle.perfect_ranges(0, 11)}
+            assert asked[-1] == 11  # a wrong guess costs a second read, never a wrong answer
+        with pytest.raises(UnknownPolity):
+            store.nodes_at_head("nobody", keys_for, 3)
+
     # -- combining ---------------------------------------------------------
 
     def test_a_lone_combiner_appends_its_own_request(self, store, polity):

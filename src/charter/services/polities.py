@@ -119,6 +119,7 @@ class PolityService:
         self.clock = clock
         self._folds: dict[str, Replayer] = {}
         self._combining: dict[str, int] = {}
+        self._sizes: dict[str, int] = {}  # the head each polity had when last proved at
 
     # -- creating -------------------------------------------------------------------------------
 
@@ -364,15 +365,27 @@ class PolityService:
     ) -> InclusionProof:
         """An inclusion proof of entry `index` in the tree of `size` entries (default: all).
 
-        Everything the proof needs (its path, the leaf, the root) comes in one query.
+        Everything the proof needs (its path, the leaf, the root) comes in one
+        query; at the head, together with the head itself (one round trip when
+        the head is where this service last saw it).
         """
-        tree_size = self.store.head(polity_id).size if size is None else size
-        path_keys = proofs.inclusion_proof_keys(index, tree_size)
-        root_keys = merkle.perfect_ranges(0, tree_size)
-        wanted = proofs.needed_keys(path_keys, [root_keys, [(0, index)]])
-        nodes = self.store.nodes(polity_id, wanted)
+
+        def keys_for(tree_size: int) -> list[merkle.NodeKey]:
+            if not 0 <= index < tree_size:
+                return []  # refused below, once the size is known
+            path_keys = proofs.inclusion_proof_keys(index, tree_size)
+            return proofs.needed_keys(
+                path_keys, [merkle.perfect_ranges(0, tree_size), [(0, index)]]
+            )
+
+        if size is None:
+            guess = self._sizes.get(polity_id)
+            tree_size, nodes = self.store.nodes_at_head(polity_id, keys_for, guess)
+            self._sizes[polity_id] = tree_size
+        else:
+            tree_size, nodes = size, self.store.nodes(polity_id, keys_for(size))
         path = proofs.inclusion_proof(index, tree_size, nodes)
-        root = merkle.root_from(root_keys, nodes)
+        root = merkle.root_from(merkle.perfect_ranges(0, tree_size), nodes)
         return InclusionProof(index, tree_size, nodes[(0, index)], tuple(path), root)
 
     def prove_consistency(self, polity_id: str, old_size: int, new_size: int) -> ConsistencyProof:

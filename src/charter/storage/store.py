@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self, overload
 
 from sqlalchemy import Connection, Engine, Row, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -468,6 +468,40 @@ class LedgerStore:
                 _head(connection, polity_id)  # UnknownPolity, unless the keys are just not there
             return found
 
+    def nodes_at_head(
+        self,
+        polity_id: str,
+        keys_for: Callable[[int], Sequence[NodeKey]],
+        guess: int | None = None,
+    ) -> tuple[int, dict[NodeKey, bytes]]:
+        """The log's size and the stored nodes among `keys_for(size)`, read together.
+
+        A proof at the current head: on PostgreSQL the head and the nodes for
+        the size the caller `guess`es go in one round trip (a pipeline), and a
+        second is needed only if the guess was wrong; on SQLite both are read in
+        one transaction.
+        """
+        if self.engine.dialect.name != "postgresql":
+            with self._reading() as connection:
+                size = _head(connection, polity_id).size
+                return size, _fetch_nodes(connection, polity_id, keys_for(size))
+        with self._side_engine().connect() as connection:
+            raw = _driver_connection(connection)
+            if guess is not None:
+                with raw.pipeline():
+                    head = raw.execute(_POSTGRESQL.head, (polity_id,))
+                    found = _fetch_nodes_raw(raw, polity_id, keys_for(guess), pipelined=True)
+                row = head.fetchone()
+                if row is None:
+                    raise UnknownPolity(polity_id)
+                if int(row[0]) == guess:
+                    return guess, found()
+            row = raw.execute(_POSTGRESQL.head, (polity_id,)).fetchone()
+            if row is None:
+                raise UnknownPolity(polity_id)
+            size = int(row[0])
+            return size, _fetch_nodes_raw(raw, polity_id, keys_for(size))
+
     # -- checkpoints and constitutions -------------------------------------
 
     def add_checkpoint(self, polity_id: str, size: int, root: bytes, text: str) -> None:
@@ -676,17 +710,44 @@ def _extend(
     return new_size, merkle.root_from(merkle.perfect_ranges(0, new_size), known), added
 
 
-def _fetch_nodes_raw(raw: Any, polity_id: str, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
-    """`_fetch_nodes` on a psycopg connection (a frontier: a few dozen keys at most)."""
-    if not keys:
-        return {}
-    pairs = ", ".join(["(%s, %s)"] * len(keys))
-    rows = raw.execute(
-        f"SELECT n.level, n.idx, n.hash FROM (VALUES {pairs}) AS k (level, idx)"
-        " JOIN nodes AS n ON n.polity_id = %s AND n.level = k.level AND n.idx = k.idx",
-        (*(number for key in keys for number in key), polity_id),
-    ).fetchall()
-    return {(level, index): bytes(digest) for level, index, digest in rows}
+@overload
+def _fetch_nodes_raw(
+    raw: Any, polity_id: str, keys: Sequence[NodeKey], *, pipelined: Literal[False] = False
+) -> dict[NodeKey, bytes]: ...
+
+
+@overload
+def _fetch_nodes_raw(
+    raw: Any, polity_id: str, keys: Sequence[NodeKey], *, pipelined: Literal[True]
+) -> Callable[[], dict[NodeKey, bytes]]: ...
+
+
+def _fetch_nodes_raw(
+    raw: Any, polity_id: str, keys: Sequence[NodeKey], *, pipelined: bool = False
+) -> dict[NodeKey, bytes] | Callable[[], dict[NodeKey, bytes]]:
+    """`_fetch_nodes` on a psycopg connection, in one statement (a proof's or a frontier's
+    keys: a few dozen at most). `pipelined`: send it now, read the result later."""
+    wanted = list(dict.fromkeys(keys))
+    cursors = []
+    for start in range(0, len(wanted), NODE_BATCH):
+        batch = wanted[start : start + NODE_BATCH]
+        pairs = ", ".join(["(%s, %s)"] * len(batch))
+        cursors.append(
+            raw.execute(
+                f"SELECT n.level, n.idx, n.hash FROM (VALUES {pairs}) AS k (level, idx)"
+                " JOIN nodes AS n ON n.polity_id = %s AND n.level = k.level AND n.idx = k.idx",
+                (*(number for key in batch for number in key), polity_id),
+            )
+        )
+
+    def read() -> dict[NodeKey, bytes]:
+        return {
+            (level, index): bytes(digest)
+            for cursor in cursors
+            for level, index, digest in cursor.fetchall()
+        }
+
+    return read if pipelined else read()
 
 
 def _driver_connection(connection: Connection) -> Any:
