@@ -381,6 +381,8 @@ def run_peer(peer: str, data: Dataset, timeout: float, repeat: int) -> dict[str,
     again: it is reported as a timeout (status "timeout (smaller size)").
     """
     methods = sorted(set(PEER_FOR[peer].values()))
+    if not methods:
+        return {"build": Timing("n/a")}
     results: dict[str, Timing] = {}
     for method in methods:
         if (peer, data.culture, method) in TIMED_OUT:
@@ -669,9 +671,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--repeat", type=int, default=3, help="best of N for Charter, svvamp, bare NumPy"
     )
+    parser.add_argument(
+        "--methods",
+        nargs="+",
+        choices=tuple(METHODS),
+        help="only these Charter methods (and peers')",
+    )
     parser.add_argument("--seed", type=int, default=20260101)
     parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
     args = parser.parse_args(argv)
+    if args.methods:
+        for method in [m for m in METHODS if m not in args.methods and m != "schulze"]:
+            del METHODS[method]
+            for table in PEER_FOR.values():
+                table.pop(method, None)
     sizes = args.sizes or ([10_000] if args.quick else [10_000, 100_000, 1_000_000])
     timeout = min(args.timeout, 30.0) if args.quick else args.timeout
 
