@@ -42,6 +42,7 @@ __all__ = [
     "ExOfficio",
     "Factions",
     "Federation",
+    "InspectionRules",
     "Joint",
     "Majority",
     "MemberClause",
@@ -53,6 +54,7 @@ __all__ = [
     "Removal",
     "Scope",
     "Secession",
+    "Thresholds",
 ]
 
 STANDARD_POWERS: tuple[str, ...] = (
@@ -296,6 +298,29 @@ class Federation(_Clause):
     note: str = ""
 
 
+class Thresholds(_Clause):
+    """When the Inspection reports a finding, and how severe it is; each may be overridden."""
+
+    disproportion: float = Field(default=2.0, gt=1)
+    """Effective over formal power at or above which authority is disproportionate to office."""
+    disproportion_high: float = Field(default=5.0, gt=1)
+    quota_pressure: float = Field(default=0.8, gt=0, le=1)
+    """Share of a quota used in its window at or above which it is near exhaustion."""
+    term_days: int = Field(default=30, ge=0)
+    """Days before a term's end within which it is reported as ending."""
+    refusals: int = Field(default=3, ge=1)
+    """Refused attempts by one actor at or above which they are reported."""
+    seat_share: float = Field(default=0.25, gt=0, le=1)
+    """Share of all filled seats one person controls at or above which it is reported."""
+
+
+class InspectionRules(_Clause):
+    """The Inspection's thresholds, as the constitution sets them."""
+
+    thresholds: Thresholds = Thresholds()
+    note: str = ""
+
+
 class AmendmentRule(_Clause):
     """Which body amends the constitution, and by which procedure."""
 
@@ -332,6 +357,7 @@ class Constitution(_Clause):
     amendment: AmendmentRule | None = None
     entrenched: tuple[Entrenchment, ...] = ()
     federation: Federation | None = None
+    inspection: InspectionRules = InspectionRules()
 
     _document: Document = PrivateAttr(default_factory=lambda: Document(None))
     _grants: Any = PrivateAttr(default=None)
