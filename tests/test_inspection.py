@@ -245,3 +245,15 @@ def test_inspect_a_federation_scenario_reports_each_polity() -> None:
     assert result.exit_code == 0, result.output
     reports = json.loads(result.stdout)
     assert {r["polity"] for r in reports} >= {"northern", "greenway"}
+
+
+def test_a_stored_polity_is_inspected_from_its_ledger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHARTER_KEY_DIR", str(tmp_path / "keys"))
+    db = f"sqlite:///{tmp_path / 'charter.db'}"
+    assert CliRunner().invoke(main, ["scenario", "run", str(RCP), "--db", db]).exit_code == 0
+    stored = CliRunner().invoke(main, ["inspect", "rcp-1923", "--db", db, "--json"])
+    replayed = CliRunner().invoke(main, ["inspect", str(RCP), "--json"])
+    assert stored.exit_code == 0, stored.output
+    assert json.loads(stored.stdout)["findings"] == json.loads(replayed.stdout)["findings"]

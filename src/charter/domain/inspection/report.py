@@ -429,7 +429,7 @@ def inspect(state: PolityState, record: Sequence[Entry] = (), polity: str = "") 
         *concentrated,
         *_limit_findings(state, history, thresholds),
     ]
-    findings.sort(key=lambda f: (_ORDER[f.severity], f.kind, f.subject))
+    findings.sort(key=lambda f: (_ORDER[f.severity], f.kind, f.subject, f.summary))
     return Inspection(
         polity or c.id,
         state.time,
