@@ -218,15 +218,23 @@ class LedgerStore:
         forget, self._read_tickets = self._read_tickets, []
         try:
             with self._queueing() as connection:
-                sql = _sql(connection)
-                if forget and sql is _POSTGRESQL:
-                    row = connection.exec_driver_sql(
-                        sql.enqueue_forgetting, (forget, polity_id, acts)
-                    ).one()
+                if connection.dialect.name == "postgresql":
+                    # One autocommit statement on the driver's own connection: one round trip.
+                    from psycopg.errors import ForeignKeyViolation
+
+                    raw = _driver_connection(connection)
+                    try:
+                        if forget:
+                            params: tuple[Any, ...] = (forget, polity_id, acts)
+                            row = raw.execute(_POSTGRESQL.enqueue_forgetting, params).fetchone()
+                        else:
+                            row = raw.execute(_POSTGRESQL.enqueue, (polity_id, acts)).fetchone()
+                    except ForeignKeyViolation as exc:
+                        raise UnknownPolity(polity_id) from exc
                 else:
                     if forget:
                         _forget(connection, forget)
-                    row = connection.exec_driver_sql(sql.enqueue, (polity_id, acts)).one()
+                    row = connection.exec_driver_sql(_SQLITE.enqueue, (polity_id, acts)).one()
         except IntegrityError as exc:
             self._read_tickets = forget + self._read_tickets
             raise UnknownPolity(polity_id) from exc
