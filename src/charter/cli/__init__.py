@@ -6,6 +6,7 @@ from charter.cli import (
     commands_federation,
     commands_inspect,
     commands_ledger,
+    commands_serve,
     commands_tally,
 )
 from charter.cli.app import main
@@ -15,6 +16,7 @@ __all__ = [
     "commands_federation",
     "commands_inspect",
     "commands_ledger",
+    "commands_serve",
     "commands_tally",
     "main",
 ]

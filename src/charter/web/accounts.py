@@ -1,0 +1,411 @@
+"""Accounts, sessions, API tokens and sign-in failures: the web's own tables.
+
+An account is one member of one polity who may sign in as that member. It
+exists only for a person the polity's ledger says is a member (founding members
+are bootstrapped with `charter account add`; later members are admitted by the
+constitution's admission act first). Passwords are hashed with argon2id;
+session ids and API tokens are random, and only their SHA-256 is stored, so a
+copy of the database signs nobody in.
+
+The tables live beside the ledger in the same database but outside its schema
+revision: `ensure_tables` creates whatever is missing (idempotent, and safe
+when several workers start at once). They hold no part of the ledger, and
+nothing in them is evidence: deleting them only signs everyone out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import (
+    Column,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+from charter.errors import CharterError
+from charter.storage.engine import WRITE_OPTION
+
+__all__ = [
+    "SCOPES",
+    "Account",
+    "AccountError",
+    "AccountStore",
+    "Session",
+    "Token",
+    "ensure_tables",
+]
+
+SCOPES = ("read", "act")
+"""What an API token may do: `read` the signed-in views (my powers), `act` as its person."""
+
+SESSION_SECONDS = 12 * 3600
+"""A session lasts this long after sign-in."""
+
+metadata = MetaData()
+
+accounts = Table(
+    "web_accounts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("polity_id", Text, nullable=False),
+    Column("person", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("polity_id", "person", name="uq_web_accounts_person"),
+)
+
+sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", Text, primary_key=True),
+    Column("account_id", Integer, ForeignKey("web_accounts.id"), nullable=False),
+    Column("csrf", Text, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+tokens = Table(
+    "web_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", Text, nullable=False, unique=True),
+    Column("account_id", Integer, ForeignKey("web_accounts.id"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("revoked_at", Float, nullable=True),
+)
+
+failures = Table(
+    "web_login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", Text, nullable=False, index=True),
+    Column("at", Float, nullable=False),
+)
+
+settings = Table(
+    "web_settings",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+
+class AccountError(CharterError):
+    """An account that cannot be made or used: not a member, already there, unknown."""
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: int
+    polity_id: str
+    person: str
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A signed-in browser: its account and the CSRF token its forms must carry."""
+
+    account: Account
+    csrf: str
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """An API token's record (never the token itself)."""
+
+    id: int
+    account: Account
+    name: str
+    scopes: tuple[str, ...]
+    created_at: float
+    revoked: bool
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def ensure_tables(engine: Engine) -> None:
+    """Create the web's tables where missing; a concurrent creator winning the race is fine."""
+    for _ in range(3):
+        try:
+            with engine.connect() as connection:
+                connection.execution_options(**{WRITE_OPTION: True})
+                with connection.begin():
+                    metadata.create_all(connection, checkfirst=True)
+            return
+        except (IntegrityError, ProgrammingError, OperationalError):
+            time.sleep(0.1)  # another worker created them between our check and our CREATE
+    with engine.connect() as connection, connection.begin():
+        metadata.create_all(connection, checkfirst=True)
+
+
+class AccountStore:
+    """Accounts, sessions, tokens and failures in the web's tables of one database."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        hasher: PasswordHasher | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.engine = engine
+        self.hasher = hasher or PasswordHasher()  # argon2id, the library's default type
+        self.clock = clock
+        self._dummy = self.hasher.hash(secrets.token_urlsafe(16))
+
+    # -- the app's secret -----------------------------------------------------------------------
+
+    def secret(self) -> str:
+        """The key that signs pre-session CSRF cookies: made once, shared by every worker."""
+        with self.engine.connect() as connection:
+            connection.execution_options(**{WRITE_OPTION: True})
+            with connection.begin():
+                found = connection.execute(
+                    select(settings.c.value).where(settings.c.name == "secret")
+                ).scalar()
+                if found is not None:
+                    return str(found)
+                value = secrets.token_urlsafe(32)
+                connection.execute(insert(settings).values(name="secret", value=value))
+                return value
+
+    # -- accounts -------------------------------------------------------------------------------
+
+    def add(self, polity_id: str, person: str) -> str:
+        """A new account for `person` (the caller has checked membership); its one-time password."""
+        password = secrets.token_urlsafe(12)
+        try:
+            with self.engine.connect() as connection:
+                connection.execution_options(**{WRITE_OPTION: True})
+                with connection.begin():
+                    connection.execute(
+                        insert(accounts).values(
+                            polity_id=polity_id,
+                            person=person,
+                            password_hash=self.hasher.hash(password),
+                            created_at=self.clock(),
+                        )
+                    )
+        except IntegrityError:
+            raise AccountError(f"{person} already has an account in {polity_id}") from None
+        return password
+
+    def reset(self, polity_id: str, person: str) -> str:
+        """A new password for an existing account (its sessions end); the password."""
+        password = secrets.token_urlsafe(12)
+        with self.engine.connect() as connection:
+            connection.execution_options(**{WRITE_OPTION: True})
+            with connection.begin():
+                account = self._account_row(connection, polity_id, person)
+                if account is None:
+                    raise AccountError(f"{person} has no account in {polity_id}")
+                connection.execute(
+                    update(accounts)
+                    .where(accounts.c.id == account.id)
+                    .values(password_hash=self.hasher.hash(password))
+                )
+                connection.execute(delete(sessions).where(sessions.c.account_id == account.id))
+        return password
+
+    def find(self, polity_id: str, person: str) -> Account | None:
+        with self.engine.connect() as connection:
+            return self._account_row(connection, polity_id, person)
+
+    @staticmethod
+    def _account_row(connection: object, polity_id: str, person: str) -> Account | None:
+        row = connection.execute(  # type: ignore[attr-defined]
+            select(accounts.c.id, accounts.c.polity_id, accounts.c.person).where(
+                accounts.c.polity_id == polity_id, accounts.c.person == person
+            )
+        ).first()
+        return None if row is None else Account(row.id, row.polity_id, row.person)
+
+    def people(self, polity_id: str) -> list[str]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(accounts.c.person)
+                .where(accounts.c.polity_id == polity_id)
+                .order_by(accounts.c.person)
+            ).all()
+        return [row.person for row in rows]
+
+    def check_password(self, polity_id: str, person: str, password: str) -> Account | None:
+        """The account if the password is right; None otherwise (in about the same time)."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(accounts).where(
+                    accounts.c.polity_id == polity_id, accounts.c.person == person
+                )
+            ).first()
+        stored = self._dummy if row is None else row.password_hash
+        try:
+            self.hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        if row is None:
+            return None
+        return Account(row.id, row.polity_id, row.person)
+
+    # -- sessions -------------------------------------------------------------------------------
+
+    def open_session(self, account: Account) -> tuple[str, Session]:
+        """A new session for `account`: the cookie value to hand the browser, and the session."""
+        session_id = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(32)
+        now = self.clock()
+        with self.engine.connect() as connection:
+            connection.execution_options(**{WRITE_OPTION: True})
+            with connection.begin():
+                connection.execute(delete(sessions).where(sessions.c.expires_at < now))
+                connection.execute(
+                    insert(sessions).values(
+                        id_hash=_digest(session_id),
+                        account_id=account.id,
+                        csrf=csrf,
+                        expires_at=now + SESSION_SECONDS,
+                    )
+                )
+        return session_id, Session(account, csrf)
+
+    def session(self, session_id: str) -> Session | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(
+                    sessions.c.csrf,
+                    sessions.c.expires_at,
+                    accounts.c.id,
+                    accounts.c.polity_id,
+                    accounts.c.person,
+                )
+                .join(accounts, accounts.c.id == sessions.c.account_id)
+                .where(sessions.c.id_hash == _digest(session_id))
+            ).first()
+        if row is None or row.expires_at < self.clock():
+            return None
+        return Session(Account(row.id, row.polity_id, row.person), row.csrf)
+
+    def close_session(self, session_id: str) -> None:
+        with self.engine.connect() as connection:
+            connection.execution_options(**{WRITE_OPTION: True})
+            with connection.begin():
+                connection.execute(
+                    delete(sessions).where(sessions.c.id_hash == _digest(session_id))
+                )
+
+    # -- API tokens -----------------------------------------------------------------------------
+
+    def issue_token(self, account: Account, name: str, scopes: tuple[str, ...]) -> tuple[str, int]:
+        """A new token for `account` with `scopes`: the token (shown once) and its id."""
+        unknown = sorted(set(scopes) - set(SCOPES))
+        if unknown or not scopes:
+            raise AccountError(f"scopes must be some of {', '.join(SCOPES)}, got {list(scopes)}")
+        token = "chr_" + secrets.token_urlsafe(32)
+        with self.engine.connect() as connection:
+            connection.execution_options(**{WRITE_OPTION: True})
+            with connection.begin():
+                result = connection.execute(
+                    insert(tokens).values(
+                        token_hash=_digest(token),
+                        account_id=account.id,
+                        name=name,
+                        scopes=" ".join(sorted(set(scopes))),
+                        created_at=self.clock(),
+                    )
+                )
+                key = result.inserted_primary_key
+        assert key is not None
+        return token, int(key[0])
+
+    def token(self, token: str) -> Token | None:
+        """The live (unrevoked) token with this value, if any."""
+        rows = self._tokens(tokens.c.token_hash == _digest(token))
+        return rows[0] if rows and not rows[0].revoked else None
+
+    def tokens_of(self, account: Account) -> list[Token]:
+        return self._tokens(tokens.c.account_id == account.id)
+
+    def _tokens(self, condition: object) -> list[Token]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(
+                    tokens.c.id,
+                    tokens.c.name,
+                    tokens.c.scopes,
+                    tokens.c.created_at,
+                    tokens.c.revoked_at,
+                    accounts.c.id.label("account_id"),
+                    accounts.c.polity_id,
+                    accounts.c.person,
+                )
+                .join(accounts, accounts.c.id == tokens.c.account_id)
+                .where(condition)  # type: ignore[arg-type]
+                .order_by(tokens.c.id)
+            ).all()
+        return [
+            Token(
+                row.id,
+                Account(row.account_id, row.polity_id, row.person),
+                row.name,
+                tuple(row.scopes.split()),
+                row.created_at,
+                row.revoked_at is not None,
+            )
+            for row in rows
+        ]
+
+    def revoke_token(self, account: Account, token_id: int) -> bool:
+        """Revoke one of `account`'s tokens; False if it has no such live token."""
+        with self.engine.connect() as connection:
+            connection.execution_options(**{WRITE_OPTION: True})
+            with connection.begin():
+                result = connection.execute(
+                    update(tokens)
+                    .where(
+                        tokens.c.id == token_id,
+                        tokens.c.account_id == account.id,
+                        tokens.c.revoked_at.is_(None),
+                    )
+                    .values(revoked_at=self.clock())
+                )
+        return bool(result.rowcount)
+
+    # -- sign-in failures (rate limiting) -------------------------------------------------------
+
+    def failures_since(self, keys: tuple[str, ...], since: float) -> int:
+        """The most failures recorded under any one of `keys` since `since`."""
+        with self.engine.connect() as connection:
+            counts = connection.execute(
+                select(failures.c.key, func.count())
+                .where(failures.c.key.in_(keys), failures.c.at >= since)
+                .group_by(failures.c.key)
+            ).all()
+        return max((int(count) for _, count in counts), default=0)
+
+    def record_failure(self, keys: tuple[str, ...]) -> None:
+        now = self.clock()
+        with self.engine.connect() as connection:
+            connection.execution_options(**{WRITE_OPTION: True})
+            with connection.begin():
+                connection.execute(delete(failures).where(failures.c.at < now - 86400))
+                connection.execute(insert(failures), [{"key": key, "at": now} for key in keys])

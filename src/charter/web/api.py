@@ -1,0 +1,269 @@
+"""The JSON API under /api: read a polity, act in it, and check its ledger.
+
+Reads are public: a polity's ledger is meant to be verified by anyone. Acting
+needs a signed-in member (a session with its CSRF token, or an API token with
+the `act` scope) and is performed as that member; the domain judges it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request, Response
+
+from charter.domain.acts import Act
+from charter.domain.inspection.report import inspect
+from charter.ledger.bundle import write_bundle
+from charter.web.accounts import AccountError
+from charter.web.auth import principal, require_actor, runtime_of
+from charter.web.errors import WebError
+from charter.web.powers import motion_moves, my_powers
+from charter.web.schemas import ActRequest, ActResult, ErrorBody, TokenIssued, TokenRequest
+from charter.web.views import (
+    checkpoint_view,
+    constitution_view,
+    entries_view,
+    polity_summary,
+    state_view,
+)
+
+__all__ = ["perform", "router"]
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody} for status in (400, 401, 403, 404, 422, 429)
+}
+
+router = APIRouter(prefix="/api", responses=ERRORS)
+
+
+@router.get("/polities", tags=["polities"])
+def list_polities(request: Request) -> list[dict[str, Any]]:
+    """Every polity in the database, with its ledger size and root."""
+    runtime = runtime_of(request)
+    with runtime.polities() as service:
+        return [polity_summary(record) for record in service.store.polities()]
+
+
+@router.get("/polities/{polity_id}", tags=["polities"])
+def polity_state(request: Request, polity_id: str) -> dict[str, Any]:
+    """Members, offices and bodies with their holders, and every motion with its status and result."""
+    runtime = runtime_of(request)
+    with runtime.polities() as service:
+        polity = service.polity(polity_id)
+        size = service.store.head(polity_id).size
+        return state_view(polity_id, polity.state, runtime.now(), size)
+
+
+@router.get("/polities/{polity_id}/constitution", tags=["polities"])
+def polity_constitution(request: Request, polity_id: str) -> dict[str, Any]:
+    """The constitution in force: its document, its clauses, and every power it grants."""
+    runtime = runtime_of(request)
+    with runtime.polities() as service:
+        return constitution_view(polity_id, service.polity(polity_id).state)
+
+
+@router.get("/polities/{polity_id}/inspection", tags=["polities"])
+def polity_inspection(request: Request, polity_id: str) -> dict[str, Any]:
+    """The Inspection's report: who really holds power, and the evidence."""
+    runtime = runtime_of(request)
+    with runtime.polities() as service:
+        polity = service.polity(polity_id)
+        state, record = polity.state, polity.record
+    return inspect(state, record, polity_id).as_dict()
+
+
+def perform(request: Request, polity_id: str, body: ActRequest, csrf: str | None) -> ActResult:
+    """Perform `body` as the signed-in member; shared by the API and the pages' forms."""
+    who = require_actor(request, polity_id, "act", csrf, changes=True)
+    if body.cosigned_by:
+        raise WebError(
+            422,
+            "cosignature_unsupported",
+            "co-signatures cannot be claimed through the web: each co-signer must sign for"
+            " themselves, which is not yet supported",
+            where="cosigned_by",
+        )
+    runtime = runtime_of(request)
+    with runtime.polities() as service:
+        service.store.head(polity_id)  # an unknown polity is 404 before anything else
+        service.keys.load(polity_id)  # no key, no checkpoint: refuse before anything is stored
+        act = Act(
+            actor=who.person,
+            kind=body.act,
+            time=runtime.now(),
+            args=body.args,
+            power=body.power,
+            capacity=body.as_,
+            note=body.note,
+        )
+        entry = service.perform(polity_id, act)
+        service.checkpoint(polity_id)
+    return ActResult(
+        seq=entry.index + 1,
+        verdict=entry.outcome.verdict,
+        granted=entry.outcome.granted,
+        basis=entry.outcome.basis,
+        effects=list(entry.outcome.effects),
+        entry={"seq": entry.index + 1, **entry.as_dict()},
+    )
+
+
+@router.post("/polities/{polity_id}/acts", tags=["acts"])
+def perform_act(request: Request, polity_id: str, body: ActRequest) -> ActResult:
+    """Perform an act as the signed-in member: granted citing its clause, or refused with the
+    reason (both recorded, status 200). A malformed act is 422 and records nothing. A session
+    must send its CSRF token in the X-CSRF-Token header."""
+    return perform(request, polity_id, body, None)
+
+
+@router.get("/polities/{polity_id}/entries", tags=["ledger"])
+def ledger_entries(
+    request: Request,
+    polity_id: str,
+    start: int = Query(0, ge=0),
+    limit: int = Query(50, ge=1, le=500),
+) -> dict[str, Any]:
+    """The ledger's entries as stored, a page at a time (the genesis entry is 0)."""
+    runtime = runtime_of(request)
+    with runtime.polities() as service:
+        size = service.store.head(polity_id).size
+        stop = min(size, start + limit)
+        entries = service.store.entries(polity_id, start, stop) if start < size else []
+    return entries_view(entries, start, size, limit)
+
+
+@router.get("/polities/{polity_id}/checkpoints", tags=["ledger"])
+def ledger_checkpoints(request: Request, polity_id: str) -> list[dict[str, Any]]:
+    """Every signed checkpoint (RFC 9162 signed tree heads, as signed notes)."""
+    runtime = runtime_of(request)
+    with runtime.polities() as service:
+        service.store.head(polity_id)
+        return [checkpoint_view(c) for c in service.store.checkpoints(polity_id)]
+
+
+@router.get("/polities/{polity_id}/proofs/inclusion/{index}", tags=["ledger"])
+def inclusion_proof(
+    request: Request, polity_id: str, index: int, size: int | None = Query(None, ge=1)
+) -> dict[str, Any]:
+    """That entry INDEX is in the tree of SIZE entries (default: the whole ledger)."""
+    runtime = runtime_of(request)
+    with runtime.polities() as service:
+        head = service.store.head(polity_id).size
+        tree = head if size is None else size
+        if size is not None and size > head:
+            raise WebError(400, "bad_proof_request", f"the ledger has {head} entries", "size")
+        if not 0 <= index < tree:
+            raise WebError(
+                400, "bad_proof_request", f"no entry {index} in a tree of {tree}", "index"
+            )
+        return service.prove_inclusion(polity_id, index, size).as_dict()
+
+
+@router.get("/polities/{polity_id}/proofs/consistency", tags=["ledger"])
+def consistency_proof(
+    request: Request,
+    polity_id: str,
+    old: int = Query(ge=1),
+    new: int = Query(ge=1),
+) -> dict[str, Any]:
+    """That the first OLD entries are unchanged in the tree of NEW entries."""
+    runtime = runtime_of(request)
+    with runtime.polities() as service:
+        head = service.store.head(polity_id).size
+        if not old <= new <= head:
+            raise WebError(
+                400, "bad_proof_request", f"need old <= new <= {head} (the ledger's size)", "new"
+            )
+        return service.prove_consistency(polity_id, old, new).as_dict()
+
+
+@router.get(
+    "/polities/{polity_id}/export",
+    tags=["ledger"],
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def export_bundle(request: Request, polity_id: str) -> Response:
+    """The export bundle: everything `charter verify` needs to check the polity offline."""
+    runtime = runtime_of(request)
+    with runtime.polities() as service:
+        service.store.head(polity_id)
+        data = write_bundle(service.export(polity_id))
+    return Response(
+        data,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{polity_id}.bundle"'},
+    )
+
+
+@router.get("/me", tags=["accounts"])
+def me(request: Request) -> dict[str, Any]:
+    """Who the request is signed in as (401 if nobody), and the CSRF token of a session."""
+    who = principal(request)
+    if who is None:
+        raise WebError(401, "not_signed_in", "not signed in")
+    return {
+        "polity": who.polity_id,
+        "person": who.person,
+        "via": who.via,
+        "scopes": list(who.scopes),
+        "csrf_token": who.csrf or None,
+    }
+
+
+@router.get("/polities/{polity_id}/powers", tags=["accounts"])
+def powers(request: Request, polity_id: str) -> dict[str, Any]:
+    """For the signed-in member: each power, granted now (with its clause) or not (why not),
+    and each step they might take on an undecided motion, as the domain would judge it now."""
+    who = require_actor(request, polity_id, "read", changes=False)
+    runtime = runtime_of(request)
+    with runtime.polities() as service:
+        polity = service.polity(polity_id)
+        now = runtime.now()
+        answers = my_powers(polity, who.person, now)
+        moves = motion_moves(polity, who.person, now)
+    return {
+        "person": who.person,
+        "powers": [answer.as_dict() for answer in answers],
+        "motions": [move.as_dict() for move in moves],
+    }
+
+
+@router.get("/tokens", tags=["accounts"])
+def list_tokens(request: Request) -> list[dict[str, Any]]:
+    """The signed-in person's API tokens (never their values)."""
+    who = principal(request)
+    if who is None:
+        raise WebError(401, "not_signed_in", "not signed in")
+    runtime = runtime_of(request)
+    return [
+        {"id": t.id, "name": t.name, "scopes": list(t.scopes), "revoked": t.revoked}
+        for t in runtime.accounts.tokens_of(who.account)
+    ]
+
+
+@router.post("/tokens", tags=["accounts"], status_code=201)
+def issue_token(request: Request, body: TokenRequest) -> TokenIssued:
+    """A new API token for the signed-in person (from a session, with its CSRF token)."""
+    who = principal(request)
+    if who is None or who.via != "session":
+        raise WebError(401, "not_signed_in", "sign in with a session to issue API tokens")
+    require_actor(request, who.polity_id, "act", changes=True)
+    runtime = runtime_of(request)
+    try:
+        token, token_id = runtime.accounts.issue_token(who.account, body.name, tuple(body.scopes))
+    except AccountError as error:
+        raise WebError(422, "invalid_scope", str(error), "scopes") from None
+    return TokenIssued(id=token_id, token=token, scopes=sorted(set(body.scopes)))
+
+
+@router.delete("/tokens/{token_id}", tags=["accounts"], status_code=204)
+def revoke_token(request: Request, token_id: int) -> Response:
+    """Revoke one of the signed-in person's tokens (a token may revoke itself)."""
+    who = principal(request)
+    if who is None:
+        raise WebError(401, "not_signed_in", "not signed in")
+    require_actor(request, who.polity_id, "read", changes=True)
+    if not runtime_of(request).accounts.revoke_token(who.account, token_id):
+        raise WebError(404, "unknown_token", f"you have no live token {token_id}", "token_id")
+    return Response(status_code=204)

@@ -1,0 +1,71 @@
+"""The app factory: `create_app(db_url)` gives the ASGI app `charter serve` runs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from charter import __version__
+from charter.web import api, pages
+from charter.web.errors import install_error_handlers
+from charter.web.runtime import Runtime, Settings, _now
+from charter.web.security import SecurityHeaders
+
+__all__ = ["ENV_DB", "ENV_INSECURE", "ENV_KEYS", "app_from_environment", "create_app"]
+
+ENV_DB = "CHARTER_WEB_DB"
+ENV_KEYS = "CHARTER_WEB_KEY_DIR"
+ENV_INSECURE = "CHARTER_WEB_INSECURE_COOKIES"
+
+
+def create_app(
+    db_url: str | None = None,
+    *,
+    key_dir: Path | None = None,
+    settings: Settings | None = None,
+    clock: Callable[[], datetime] | None = None,
+    hasher: PasswordHasher | None = None,
+) -> FastAPI:
+    """The web app over the store at `db_url` (migrated if need be): API, pages, sign-in."""
+    runtime = Runtime(
+        db_url, key_dir=key_dir, settings=settings, hasher=hasher, clock=clock or _now
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        runtime.close()
+
+    app = FastAPI(
+        title="Charter",
+        version=__version__,
+        description="Constitution-as-code: read polities, act in them, check their ledgers.",
+        docs_url=None,  # Swagger UI loads scripts from a CDN, which the CSP forbids
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), "static")
+    app.add_middleware(SecurityHeaders, hsts=runtime.settings.secure_cookies)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app as `charter serve --workers N` starts it in each worker (settings by environment)."""
+    key_dir = os.environ.get(ENV_KEYS)
+    insecure = os.environ.get(ENV_INSECURE) == "1"
+    return create_app(
+        os.environ.get(ENV_DB) or None,
+        key_dir=Path(key_dir) if key_dir else None,
+        settings=Settings(secure_cookies=not insecure),
+    )

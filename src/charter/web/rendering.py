@@ -1,0 +1,37 @@
+"""Jinja2 templates for the pages, and the error page in the one error shape."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+__all__ = ["render", "render_error", "templates"]
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    from charter.web.auth import principal
+
+    try:
+        who = principal(request)
+    except Exception:  # a bad Bearer header on a page: show it signed out
+        who = None
+    response: HTMLResponse = templates.TemplateResponse(
+        request, name, {"who": who, **context}, status_code=status
+    )
+    return response
+
+
+def render_error(
+    request: Request, status: int, error: dict[str, Any], headers: dict[str, str] | None
+) -> HTMLResponse:
+    response = render(request, "error.html", {"status": status, "error": error}, status)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response

@@ -1,0 +1,83 @@
+"""What the web app runs on: one store, one polity service, the accounts, and a clock.
+
+The polity service keeps each polity's fold in memory and is not made for
+concurrent use, so requests (served on a thread pool) take `lock` around it.
+Several worker processes each have their own runtime; the store keeps their
+writes consistent (see `PolityService`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from argon2 import PasswordHasher
+
+from charter.domain.polity import Polity
+from charter.keys import KeyRing
+from charter.services.polities import PolityService
+from charter.storage import Durability, LedgerStore, open_store
+from charter.web.accounts import AccountStore, ensure_tables
+
+__all__ = ["Runtime", "Settings"]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """How the app behaves: cookie security and the sign-in rate limit."""
+
+    secure_cookies: bool = True
+    login_attempts: int = 5
+    """Failed sign-ins allowed per person and per client address in `login_window` seconds."""
+    login_window: float = 900.0
+
+
+class Runtime:
+    """The store, the service over it, and the accounts beside it, for one process."""
+
+    def __init__(
+        self,
+        db_url: str | None,
+        *,
+        key_dir: Path | None = None,
+        durability: Durability = "full",
+        clock: Callable[[], datetime] = _now,
+        hasher: PasswordHasher | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        self.store: LedgerStore = open_store(db_url, durability=durability)
+        try:
+            ensure_tables(self.store.engine)
+            self.service = PolityService(self.store, KeyRing(key_dir), clock=clock)
+            self.accounts = AccountStore(self.store.engine, hasher)
+            self.secret = self.accounts.secret()
+        except BaseException:
+            self.store.close()
+            raise
+        self.clock = clock
+        self.settings = settings or Settings()
+        self.lock = threading.RLock()
+
+    @contextmanager
+    def polities(self) -> Iterator[PolityService]:
+        """The polity service, held for this request alone."""
+        with self.lock:
+            yield self.service
+
+    def polity(self, polity_id: str) -> Polity:
+        with self.lock:
+            return self.service.polity(polity_id)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def close(self) -> None:
+        self.store.close()
