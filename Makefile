@@ -41,3 +41,12 @@ bench: $(STAMP)  ## the ledger benchmark (bench/run.py; BENCH_ARGS=--quick for a
 bench-tally: $(STAMP)  ## the tally benchmark against its peers (bench/tally_bench.py; BENCH_ARGS=--quick)
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) bench/tally_bench.py $(BENCH_ARGS)
+
+.PHONY: bench-power
+bench-power: $(STAMP)  ## power indices against powerindices and powerindex (bench/power_bench.py; BENCH_ARGS=--quick)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	flock /tmp/charter-bench.lock $(PY) bench/power_bench.py $(BENCH_ARGS)
+
+.PHONY: bench-inspect
+bench-inspect: $(STAMP)  ## the Inspection at scale: 100,000 office seats, 1,000,000 members
+	$(PY) bench/inspect_bench.py

@@ -42,7 +42,7 @@ below 2^53.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import combinations
@@ -193,7 +193,7 @@ def _count(conjunction: Conjunction, n: int, by_size: bool, method: Method) -> l
     else:
         if not sized:
             return [[value] for value in _dp_totals(plan)]
-        with_, without = _dp_sized(plan)
+        return _dp_sized(plan, by_size)
     return _by_size(plan, with_, without, by_size)
 
 
@@ -270,32 +270,9 @@ def _moduli(free: int) -> tuple[int, ...]:
     return (0, *_primes(extra))
 
 
-def _crt(residues: Sequence[int], moduli: Sequence[int]) -> int:
-    """The integer of least absolute value with these residues (modulus 0 is 2^64)."""
-    value, product = 0, 1
-    for residue, modulus in zip(residues, moduli, strict=True):
-        modulus = modulus or 2**64
-        # value ≡ previous residues mod product; add the multiple of product that fits this one
-        step = (residue - value) * pow(product, -1, modulus) % modulus
-        value += product * step
-        product *= modulus
-    return value - product if value > product // 2 else value
-
-
 def _reduce(array: NDArray[np.uint64], modulus: int) -> None:
     if modulus:
         np.minimum(array, array - U64(modulus), out=array)
-
-
-def _sum_mod(values: NDArray[np.uint64], modulus: int, axis: int = 0) -> list[int]:
-    """Exact sums of uint64 residues along `axis`, reduced (Python ints)."""
-    low = (values & U64(0xFFFFFFFF)).sum(axis=axis, dtype=np.uint64)
-    high = (values >> U64(32)).sum(axis=axis, dtype=np.uint64)
-    base = modulus or 2**64
-    return [
-        (int(h) * 2**32 + int(lo)) % base
-        for h, lo in zip(np.atleast_1d(high).tolist(), np.atleast_1d(low).tolist(), strict=True)
-    ]
 
 
 # --- the dynamic programme ---------------------------------------------------------------
@@ -311,118 +288,209 @@ def _check_size(plan: _Plan, sized: bool) -> None:
 
 
 def _prefix_table(plan: _Plan, modulus: int, sized: bool) -> NDArray[np.uint64]:
-    """P[r, t] (or P[t]): subsets of the free players of size r with weight ≤ t, mod `modulus`."""
+    """P[r, t] (or P[t]): subsets of the free players of size r with weight ≤ t, mod `modulus`.
+
+    With sizes, rows are updated one at a time from the top (no overlapping
+    operands, so no temporary copies), heaviest players first, and each row only
+    from the first weight its subsets can reach (the sum of its lightest members).
+    """
     box = tuple(bound + 1 for bound in plan.bounds)
-    if sized:
-        table = np.zeros((plan.rows, *box), dtype=np.uint64)
-        table[0] = 1
-    else:
+    if not sized:
         table = np.ones(box, dtype=np.uint64)
-    filled = 0
-    for player in plan.free:
-        weights = plan.weights[player]
-        target = tuple(slice(w, None) for w in weights)
-        source = tuple(slice(0, size - w) for w, size in zip(weights, box, strict=True))
-        if sized:
-            top = min(filled + 1, plan.rows - 1)
-            if top < 1:
-                continue
-            view = table[(slice(1, top + 1), *target)]
-            view += table[(slice(0, top), *source)]
-            filled += 1
-        else:
-            into: tuple[Any, ...] = (Ellipsis, *target)
-            read: tuple[Any, ...] = (Ellipsis, *source)
+        for player in plan.free:
+            weights = plan.weights[player]
+            into: tuple[Any, ...] = (Ellipsis, *(slice(w, None) for w in weights))
+            read: tuple[Any, ...] = (
+                Ellipsis,
+                *(slice(0, size - w) for w, size in zip(weights, box, strict=True)),
+            )
             view = table[into]
             view += table[read]
-        _reduce(view, modulus)
+            _reduce(view, modulus)
+        return table
+    table = np.zeros((plan.rows, *box), dtype=np.uint64)
+    table[0] = 1
+    if not box:
+        for filled, _ in enumerate(plan.free):
+            top = min(filled + 1, plan.rows - 1)
+            if top >= 1:
+                view = table[1 : top + 1]
+                view += table[0:top].copy()
+                _reduce(view, modulus)
+        return table
+    order = sorted(plan.free, key=lambda player: plan.weights[player][0], reverse=True)
+    first = [0] + [box[0]] * (plan.rows - 1)  # where each row's nonzero part starts (dim 0)
+    for filled, player in enumerate(order):
+        weights = plan.weights[player]
+        rest_into = tuple(slice(w, None) for w in weights[1:])
+        rest_read = tuple(slice(0, size - w) for w, size in zip(weights[1:], box[1:], strict=True))
+        for row in range(min(filled + 1, plan.rows - 1), 0, -1):
+            begin = first[row - 1] + weights[0]
+            if begin >= box[0]:
+                continue
+            into = (row, slice(begin, None), *rest_into)
+            read = (
+                row - 1,
+                slice(begin - weights[0], box[0] - weights[0]),
+                *rest_read,
+            )
+            view = table[into]
+            view += table[read]
+            _reduce(view, modulus)
+            first[row] = min(first[row], begin)
     return table
+
+
+def _by_moduli(plan: _Plan, work: Callable[[int], Any]) -> list[Any]:
+    """`work(modulus)` for every modulus the count needs."""
+    return [work(modulus) for modulus in _moduli(len(plan.free))]
+
+
+def _combine(residues: Sequence[NDArray[Any]], moduli: Sequence[int]) -> NDArray[Any]:
+    """Object arrays of exact ints from arrays of residues, one per modulus (CRT, vectorised)."""
+    product = math.prod(modulus or 2**64 for modulus in moduli)
+    total: NDArray[Any] = np.zeros(residues[0].shape, dtype=object)
+    for residue, modulus in zip(residues, moduli, strict=True):
+        base = modulus or 2**64
+        rest = product // base
+        total = total + residue * (rest * pow(rest, -1, base))
+    total = total % product
+    return np.where(total > product // 2, total - product, total)
+
+
+def _exact_sum(values: NDArray[np.uint64], modulus: int, axis: int = 0) -> NDArray[Any]:
+    """Exact sums of uint64 values along `axis`, reduced mod `modulus`, as an object array."""
+    low = (values & U64(0xFFFFFFFF)).sum(axis=axis, dtype=np.uint64).astype(object)
+    high = (values >> U64(32)).sum(axis=axis, dtype=np.uint64).astype(object)
+    result: NDArray[Any] = (high * 2**32 + low) % (modulus or 2**64)
+    return result
+
+
+GATHER = 4_000_000  # table entries gathered at once, for a group of players
+
+
+def _groups(players: Sequence[int], steps: Sequence[int], per_step: int) -> list[list[int]]:
+    """Players in groups (by number of steps) whose gathers stay under GATHER entries."""
+    order = sorted(range(len(players)), key=lambda k: steps[k])
+    groups: list[list[int]] = []
+    current: list[int] = []
+    for k in order:
+        if current and (len(current) + 1) * steps[k] * per_step > GATHER:
+            groups.append(current)
+            current = []
+        current.append(k)
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _steps(plan: _Plan, player: int, cap: int) -> int:
+    """How many terms m the division by (1 + y·x^w) needs before t − m·w leaves the box."""
+    reach = [b // w for w, b in zip(plan.weights[player], plan.bounds, strict=True) if w]
+    return min(cap, min(reach) + 1) if reach else cap
 
 
 def _dp_totals(plan: _Plan) -> list[int]:
     """Banzhaf swing totals per player, without sizes: P_i(B) − P_i(B − w_i)."""
     _check_size(plan, False)
-    moduli = _moduli(len(plan.free))
     free = set(plan.free)
+    dims = len(plan.bounds)
     bounds = np.array(plan.bounds, dtype=np.int64)
-    residues: list[list[int]] = [[] for _ in range(plan.n)]
-    for modulus in moduli:
+    movers = [p for p in plan.free if any(plan.weights[p])]  # weightless players never swing
+    steps = [_steps(plan, p, 2**62) for p in movers]
+    weights = np.array([plan.weights[p] for p in movers], dtype=np.int64).reshape(len(movers), dims)
+
+    def residues(modulus: int) -> NDArray[Any]:
         table = _prefix_table(plan, modulus, False)
-        corner = _sum_mod(table[tuple(plan.bounds)].reshape(1), modulus)[0]
+        corner = int(table[tuple(plan.bounds)])
+        result: NDArray[Any] = np.zeros(plan.n, dtype=object)
         for player in range(plan.n):
             if player not in free:
-                residues[player].append(corner)
-                continue
-            weights = np.array(plan.weights[player], dtype=np.int64)
-            if not weights.any():
-                residues[player].append(0)
-                continue
-            steps = int(min(bounds[c] // w for c, w in enumerate(weights) if w)) + 1
-            m = np.arange(steps, dtype=np.int64)
-            index = tuple(bounds[c] - m * weights[c] for c in range(len(bounds)))
-            values = table[index]  # P[B − m w] for m = 0..steps−1, all inside the box
-            even = _sum_mod(values[2::2], modulus)[0]
-            odd = _sum_mod(values[1::2], modulus)[0]
+                result[player] = corner
+        for group in _groups(movers, steps, 1):
+            count = max(steps[k] for k in group)
+            m = np.arange(count, dtype=np.int64)
+            index = [bounds[c] - m[None, :] * weights[group, c][:, None] for c in range(dims)]
+            inside = np.ones((len(group), count), dtype=bool)
+            for values in index:
+                inside &= values >= 0
+            values = table[tuple(np.where(inside, v, 0) for v in index)]
+            values[~inside] = 0
+            even = _exact_sum(values[:, 2::2], modulus, axis=1)
+            odd = _exact_sum(values[:, 1::2], modulus, axis=1)
             # swing = P[B] + 2 Σ_{m≥1} (−1)^m P[B − m w]
-            residues[player].append(corner + 2 * (even - odd))
-    return [_crt(row, moduli) for row in residues]
+            swing = corner + 2 * (even - odd)
+            for k, value in zip(group, swing, strict=True):
+                result[movers[k]] = value
+        return result
+
+    combined = _combine(_by_moduli(plan, residues), _moduli(len(plan.free)))
+    return [int(value) for value in combined]
 
 
-def _dp_sized(plan: _Plan) -> tuple[list[list[int]], list[list[int]]]:
-    """with[i][r], without[i][r]: winning S∪{i} and S, by the size r of R = N∖(S∪{i})."""
+def _dp_sized(plan: _Plan, by_size: bool) -> list[list[int]]:
+    """Swing counts by coalition size (or their totals), from P[r, t] by complement size r."""
     _check_size(plan, True)
-    moduli = _moduli(len(plan.free))
+    n, rows = plan.n, plan.rows
     free = set(plan.free)
-    rows = plan.rows
     dims = len(plan.bounds)
     bounds = np.array(plan.bounds, dtype=np.int64)
     r = np.arange(rows, dtype=np.int64)
-    with_res: list[list[list[int]]] = [[] for _ in range(plan.n)]
-    without_res: list[list[list[int]]] = [[] for _ in range(plan.n)]
-    for modulus in moduli:
+    usable = min(rows, n)
+    s = n - 1 - r[:usable]  # the size of S for each complement size r
+    with_counts = (s + 1 >= plan.min_size).astype(object)
+    without_counts = (s >= plan.min_size).astype(object)
+    movers = list(plan.free)
+    steps = [_steps(plan, p, rows) for p in movers]
+    weights = np.array([plan.weights[p] for p in movers], dtype=np.int64).reshape(len(movers), dims)
+
+    def residues(modulus: int) -> NDArray[Any]:
         table = _prefix_table(plan, modulus, True)
         at: tuple[Any, ...] = (slice(None), *plan.bounds)
-        corner = table[at] if dims else table
-        corner_list = [int(value) for value in corner.tolist()]
-        for player in range(plan.n):
+        corner = table[at].astype(object)
+        result: NDArray[Any] = np.zeros((n, usable), dtype=object)
+        for player in range(n):
             if player not in free:
-                with_res[player].append(corner_list)
-                without_res[player].append([0] * rows)
-                continue
-            weights = np.array(plan.weights[player], dtype=np.int64)
-            if weights.any():
-                reach = int(min(bounds[c] // w for c, w in enumerate(weights) if w)) + 1
-                steps = min(rows, reach + 1)
-            else:
-                steps = rows + 1
-            m = np.arange(steps, dtype=np.int64)
-            shifted = r[None, :] - m[:, None]  # r − m
+                result[player] = corner[:usable] * with_counts
+        for group in _groups(movers, steps, rows):
+            count = max(steps[k] for k in group)
+            m = np.arange(count, dtype=np.int64)
+            shifted = r[None, :] - m[:, None]  # r − m, [m, r]
             live = shifted >= 0
             both = []
             for offset in (0, 1):  # with: t = B − m w; without: t = B − (m+1) w
-                index = [bounds[c] - (m + offset) * weights[c] for c in range(dims)]
-                inside = np.ones(steps, dtype=bool)
+                index = [
+                    bounds[c] - (m + offset)[None, :] * weights[group, c][:, None]
+                    for c in range(dims)
+                ]  # [player, m]
+                inside = np.ones((len(group), count), dtype=bool)
                 for values in index:
                     inside &= values >= 0
-                mask = live & inside[:, None]
+                mask = live[None, :, :] & inside[:, :, None]  # [player, m, r]
                 gathered = table[
-                    (np.where(mask, shifted, 0), *(np.where(inside, v, 0)[:, None] for v in index))
+                    (
+                        np.where(mask, shifted[None, :, :], 0),
+                        *(np.where(inside, v, 0)[:, :, None] for v in index),
+                    )
                 ]
                 gathered[~mask] = 0
-                even = _sum_mod(gathered[0::2], modulus)
-                odd = _sum_mod(gathered[1::2], modulus)
-                both.append([e - o for e, o in zip(even, odd, strict=True)])
-            with_res[player].append(both[0])
-            without_res[player].append(both[1])
-    with_ = [
-        [_crt([res[k][row] for k in range(len(moduli))], moduli) for row in range(rows)]
-        for res in with_res
-    ]
-    without = [
-        [_crt([res[k][row] for k in range(len(moduli))], moduli) for row in range(rows)]
-        for res in without_res
-    ]
-    return with_, without
+                both.append(
+                    _exact_sum(gathered[:, 0::2], modulus, axis=1)
+                    - _exact_sum(gathered[:, 1::2], modulus, axis=1)
+                )
+            swings = both[0][:, :usable] * with_counts - both[1][:, :usable] * without_counts
+            for k, row in zip(group, swings, strict=True):
+                result[movers[k]] = row
+        return result
+
+    combined = _combine(_by_moduli(plan, residues), _moduli(len(plan.free)))
+    counts = []
+    for row in combined:
+        by_s = [0] * n
+        for index, value in enumerate(row):
+            by_s[n - 1 - index] = int(value)
+        counts.append(by_s if by_size else [sum(by_s)])
+    return counts
 
 
 # --- meeting in the middle ---------------------------------------------------------------
