@@ -1,4 +1,4 @@
-# Task runner. `make run` replays the bundled 1923 example; `make test` runs the whole suite.
+# Task runner. `make run` serves the web app on the 1923 example (charter serve --demo); `make test` runs the whole suite.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -11,8 +11,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP)  ## the web app with the 1923 example and demo accounts: open http://127.0.0.1:8000/
 	$(VENV)/bin/charter scenario run examples/rcp-1923
+	$(VENV)/bin/charter serve --demo
 
 test: $(STAMP) lint typecheck pytest
 
