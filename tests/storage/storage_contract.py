@@ -345,9 +345,10 @@ class StoreContract:
         for wrong in (
             [Judged(first, items([b"a"]))],
             [Judged(first, items([b"a"])), Judged(second), Judged(second)],
-            [Judged(first), Judged(second), Judged(999)],
+            [Judged(first, error="x"), Judged(second, error="y"), Judged(999, error="z")],
+            [Judged(first, items([b"a"])), Judged(second)],  # neither entries nor an error
         ):
-            with pytest.raises(ValueError, match="exactly once"):
+            with pytest.raises(ValueError, match=r"exactly once|neither"):
                 store.combine(polity, first, 1, 0, lambda *_, wrong=wrong: Combination(wrong))
         assert store.head(polity).size == 0
         assert store.pending(polity) == [first, second]

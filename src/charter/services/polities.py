@@ -195,10 +195,10 @@ class PolityService:
         """Queue `acts` as one request, then settle it under the polity's lock (see `LedgerStore.combine`).
 
         As the combiner, judge every queued request in queue order against the
-        head (a malformed or unreadable request fails alone) and append them all
-        in one durable transaction. Otherwise read the outcome another process
-        recorded, and bring the fold up to it: the entries returned are the ones
-        stored, replayed. Either way the request is settled exactly once.
+        head (a malformed, unreadable or empty request fails alone) and append
+        them all in one durable transaction. Otherwise read the outcome another
+        process recorded: the entries returned are the ones stored. Either way
+        the request is settled exactly once.
         """
         if not acts:
             return []
@@ -230,6 +230,8 @@ class PolityService:
                 try:
                     for act in acts if other == ticket else _decode_request(request):
                         batch.append(polity.judge(act, batch[-1] if batch else after))
+                    if not batch:
+                        raise LedgerFormatError("a queued request holds no acts")
                 except Exception as error:  # the request fails alone; the others go on
                     judged.append(Judged(other, error=_error_text(error)))
                     if other == ticket:

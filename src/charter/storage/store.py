@@ -691,6 +691,10 @@ def _plan(
     items: list[tuple[bytes, bytes]] = []
     outcomes: list[tuple[int | None, str | None, int]] = []
     for judged in combination.judged:
+        if not judged.items and judged.error is None:
+            raise ValueError(
+                f"request {judged.ticket} is settled with neither entries nor an error"
+            )
         _check_leaves(judged.items)
         seq = size + len(items) if judged.items else None
         outcomes.append((seq, judged.error, judged.ticket))
