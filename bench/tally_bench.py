@@ -683,8 +683,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.methods:
         for method in [m for m in METHODS if m not in args.methods and m != "schulze"]:
             del METHODS[method]
-            for table in PEER_FOR.values():
-                table.pop(method, None)
+            for peer_methods in PEER_FOR.values():
+                peer_methods.pop(method, None)
     sizes = args.sizes or ([10_000] if args.quick else [10_000, 100_000, 1_000_000])
     timeout = min(args.timeout, 30.0) if args.quick else args.timeout
 
