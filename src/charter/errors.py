@@ -18,7 +18,20 @@ The tree::
     │                            (charter.ledger.*) unreadable bundles and
     │                            checkpoints, failed proofs, ledgers that do not
     │                            replay to themselves
-    └── SigningKeyError          (charter.keys) a missing or exposed signing key
+    ├── SigningKeyError          (charter.keys) a missing or exposed signing key
+    ├── TallyError, FormatError  (charter.domain.tally, charter.formats) counts
+    │                            that cannot be made, ballot files refused with
+    │                            their line numbers
+    ├── PowerError, GameFileError
+    │                            (charter.domain.power, charter.power_games)
+    │                            games that cannot be counted, game files refused
+    │                            with file, line and field
+    ├── ImportRefusedError       (charter.services.importing) a bundle that does
+    │                            not verify, or a polity id or key that conflicts
+    └── DecisionReferenceError, FederationCommandError
+                                 (charter.federation_scenario, charter.cli) a
+                                 federal act citing a member's decision that the
+                                 member's own ledger does not hold
 
 An act that is well formed but not allowed is *not* an error: it is a refused
 outcome, kept in the record as evidence.

@@ -23,7 +23,7 @@ from typing import Any
 from charter.domain.acts import Act, Entry
 from charter.domain.constitution import Constitution
 from charter.domain.polity import Founding, Polity
-from charter.errors import ActError, Problem, ScenarioError
+from charter.errors import ActError, CharterError, Problem, ScenarioError
 from charter.ledger.build import ledger_entries, root_of
 from charter.ledger.checkpoint import origin_of
 from charter.scenario import (
@@ -142,7 +142,7 @@ def load_federation_scenario(path: str | Path) -> FederationScenario:
 # --- cross-ledger references -------------------------------------------------------------------
 
 
-class DecisionReferenceError(Exception):
+class DecisionReferenceError(CharterError):
     """A federal act citing a member's decision that the member's own record does not hold."""
 
     def __init__(self, message: str, path: str) -> None:
