@@ -46,45 +46,46 @@ def constitution_summary(constitution: Constitution, file: str) -> str:
     return "\n".join(lines)
 
 
-def entries_table(run: ScenarioRun, *, effects: bool = True) -> str:
-    """One block per act: a header line (index, date, actor, act, power, outcome) and its basis."""
+def _table(title: str, rows: list[tuple[str, Entry]], effects: bool) -> str:
+    """One block per act: its header line (`head`, then the outcome), its basis, its effects."""
     width = _width()
     wrap = textwrap.TextWrapper(width=width, initial_indent="      ", subsequent_indent="      ")
-    lines = [f"{run.scenario.title}", "=" * min(width, len(run.scenario.title))]
-    for entry in run.entries:
-        act, outcome = entry.act, entry.outcome
-        mark = "GRANTED" if outcome.granted else "REFUSED"
-        lines.append(
-            f"{entry.index:>3}  {act.time.date().isoformat()}  {act.actor:<15} {act.kind:<16}"
-            f" {act.claimed_power:<16} {mark}"
-        )
+    lines = [title, "=" * min(width, len(title))]
+    for head, entry in rows:
+        outcome = entry.outcome
+        lines.append(f"{head} {'GRANTED' if outcome.granted else 'REFUSED'}")
         label = "clause" if outcome.granted else "reason"
         lines.extend(wrap.wrap(f"{label}: {' '.join(outcome.basis.split())}"))
         if effects:
             for effect in outcome.effects:
                 lines.extend(wrap.wrap(f"-> {' '.join(effect.split())}"))
     return "\n".join(lines)
+
+
+def entries_table(run: ScenarioRun, *, effects: bool = True) -> str:
+    """One block per act: a header line (index, date, actor, act, power, outcome) and its basis."""
+    rows = [
+        (
+            f"{entry.index:>3}  {entry.act.time.date().isoformat()}  {entry.act.actor:<15}"
+            f" {entry.act.kind:<16} {entry.act.claimed_power:<16}",
+            entry,
+        )
+        for entry in run.entries
+    ]
+    return _table(run.scenario.title, rows, effects)
 
 
 def federation_table(run: FederationRun, *, effects: bool = True) -> str:
     """Every act in the order it happened, each in its own polity's ledger (index per ledger)."""
-    width = _width()
-    wrap = textwrap.TextWrapper(width=width, initial_indent="      ", subsequent_indent="      ")
-    title = run.scenario.title
-    lines = [title, "=" * min(width, len(title))]
-    for polity, entry in run.entries:
-        act, outcome = entry.act, entry.outcome
-        mark = "GRANTED" if outcome.granted else "REFUSED"
-        lines.append(
-            f"{polity:<12} {entry.index:>3}  {act.time.date().isoformat()}  {act.actor:<12}"
-            f" {act.kind:<16} {mark}"
+    rows = [
+        (
+            f"{polity:<12} {entry.index:>3}  {entry.act.time.date().isoformat()}"
+            f"  {entry.act.actor:<12} {entry.act.kind:<16}",
+            entry,
         )
-        label = "clause" if outcome.granted else "reason"
-        lines.extend(wrap.wrap(f"{label}: {' '.join(outcome.basis.split())}"))
-        if effects:
-            for effect in outcome.effects:
-                lines.extend(wrap.wrap(f"-> {' '.join(effect.split())}"))
-    return "\n".join(lines)
+        for polity, entry in run.entries
+    ]
+    return _table(run.scenario.title, rows, effects)
 
 
 def federation_summary(run: FederationRun) -> str:

@@ -89,14 +89,13 @@ def inspect_command(
 ) -> None:
     """Who really holds power in POLITY_OR_DIR (a scenario, or a stored polity's id), and where
     authority exceeds office: circles of selection, control, conflicts, pressure on limits."""
-    reports = [
-        (name, inspect(polity.state, polity.record, name)) for name, polity in _polities(target, db)
-    ]
+    polities = _polities(target, db)
+    reports = [(name, inspect(polity.state, polity.record, name)) for name, polity in polities]
     if map_file or chart_file:
         from charter.inspection_plots import plot_power, plot_power_map
 
-        name, report = reports[0]
-        constitution = dict(_polities(target, db))[name].state.constitution
+        _, report = reports[0]
+        constitution = polities[0][1].state.constitution
         if map_file:
             plot_power_map(report, constitution, map_file)
         if chart_file:

@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from charter.domain.acts import Act, Entry, Outcome, step
+from charter.domain.acts.federation import criteria_values
 from charter.domain.acts.model import as_utc
 from charter.domain.authority import incompatibility
 from charter.domain.constitution import Constitution
@@ -105,17 +106,7 @@ def _found_polities(state: PolityState, founding: Founding) -> PolityState:
         criteria = details.get("criteria") or {}
         if not isinstance(criteria, Mapping):
             raise ActError("expected a mapping of criteria", path=f"{path}.criteria")
-        values: dict[str, float] = {}
-        for name in federation.criteria:
-            value = criteria.get(name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise ActError(
-                    f"expected a number for criterion '{name}'", path=f"{path}.criteria.{name}"
-                )
-            values[name] = value
-        extra = sorted(set(criteria) - set(federation.criteria))
-        if extra:
-            raise ActError(f"unknown criterion '{extra[0]}'", path=f"{path}.criteria.{extra[0]}")
+        values = criteria_values(federation, criteria, f"{path}.criteria")
         name = str(details.get("name") or polity)
         polities = polities.set(
             polity, MemberPolity(polity, name, founding.time, values, "founding")

@@ -17,7 +17,7 @@ from charter.domain.acts.args import Args
 from charter.domain.constitution.model import Procedure
 from charter.domain.constitution.types import Threshold, describe_value
 from charter.domain.state import Mark, Motion
-from charter.domain.voting import Count, VoteResult, count_choice, count_decision
+from charter.domain.voting import Count, VoteResult, count_choice, count_decision, decision_kind
 from charter.errors import ActError
 
 __all__ = ["BALLOT_KEYS", "BallotRefusedError", "count_marks", "read_ballot", "read_box"]
@@ -191,7 +191,7 @@ def count_marks(
         abstain = sum(m.votes for m in marks if m.choice == "abstain")
         counted = procedure.abstentions == "counted"
         return count_decision(
-            "majority" if procedure.method not in _yes_no_methods() else procedure.method,
+            procedure.method if decision_kind(procedure.method) == "yes-no" else "majority",
             Count(yes, no, abstain),
             total,
             threshold,
@@ -215,9 +215,3 @@ def count_marks(
         quorum=procedure.quorum,
         seed=seed,
     )
-
-
-def _yes_no_methods() -> tuple[str, ...]:
-    from charter.domain.voting import registered_methods
-
-    return tuple(registered_methods())

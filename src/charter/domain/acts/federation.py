@@ -14,6 +14,7 @@ and their ballots on votes not yet declared are withdrawn.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from fractions import Fraction
@@ -67,25 +68,27 @@ def _member(state: PolityState, polity: str, at: datetime) -> MemberPolity | Non
     return member if member is not None and member.active(at) else None
 
 
-def read_criteria(state: PolityState, federation: Federation, args: Args) -> dict[str, float]:
-    """A value for every criterion the federation counts (population, members, ...)."""
-    raw = args.mapping("criteria", required=bool(federation.criteria))
-    raw = raw or {}
+def criteria_values(federation: Federation, raw: Mapping[str, Any], path: str) -> dict[str, float]:
+    """A number for every criterion the federation counts, and none it does not; ActError at `path`."""
     values: dict[str, float] = {}
     for name in federation.criteria:
         value = raw.get(name)
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
             raise ActError(
                 f"expected a number for criterion '{name}', got {describe_value(value)}",
-                path=f"{args.path('criteria')}.{name}",
+                path=f"{path}.{name}",
             )
         values[name] = value
     extra = sorted(set(raw) - set(federation.criteria))
     if extra:
-        raise ActError(
-            f"unknown criterion '{extra[0]}'", path=f"{args.path('criteria')}.{extra[0]}"
-        )
+        raise ActError(f"unknown criterion '{extra[0]}'", path=f"{path}.{extra[0]}")
     return values
+
+
+def read_criteria(state: PolityState, federation: Federation, args: Args) -> dict[str, float]:
+    """The `criteria` argument: a value for every criterion the federation counts."""
+    raw = args.mapping("criteria", required=bool(federation.criteria))
+    return criteria_values(federation, raw or {}, args.path("criteria"))
 
 
 # --- delegates ------------------------------------------------------------------------------

@@ -249,7 +249,7 @@ def _inspector_conflicts(state: PolityState, record: _Record) -> list[Finding]:
                 if watched is watcher or watched.post not in targets:
                     continue
                 start = max(watcher.since, watched.since)
-                ends = [e for e in (_end(watcher, now), _end(watched, now)) if e is not None]
+                ends = [e for e in (_end(watcher), _end(watched)) if e is not None]
                 end = min(ends) if ends else None
                 if end is not None and end <= start:
                     continue
@@ -275,7 +275,7 @@ def _inspector_conflicts(state: PolityState, record: _Record) -> list[Finding]:
     return found
 
 
-def _end(tenure: Tenure, now: datetime | None) -> datetime | None:
+def _end(tenure: Tenure) -> datetime | None:
     ends = [moment for moment in (tenure.ended, tenure.until) if moment is not None]
     return min(ends) if ends else None
 
