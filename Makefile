@@ -3,7 +3,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest format clean
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test lint typecheck pytest format clean chromium
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -24,8 +26,21 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) chromium
 	$(VENV)/bin/pytest
+
+# The browser tests drive Debian's Chromium through Playwright (which cannot fetch its own
+# browser here). As root, install it when missing; otherwise they skip and say how.
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium for the browser tests (tests/browser)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -q chromium >/dev/null 2>&1 \
+			|| { apt-get update -q && apt-get install -y -q chromium; }; \
+	else \
+		echo "no $(CHROMIUM), and not root: the browser tests will skip (sudo apt-get install chromium)"; \
+	fi
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format src tests
