@@ -14,7 +14,7 @@ from charter.scenario import Scenario
 from charter.services.polities import PolityService
 from charter.storage import open_store
 from charter.web import create_app
-from charter.web.accounts import AccountStore, ensure_tables
+from charter.web.accounts import AccountStore
 from charter.web.runtime import Settings
 
 POLITY = "rcp-1923"
@@ -47,7 +47,6 @@ def build_site(url: str, tmp_path: Path, scenario: Scenario, settings: Settings)
         service.perform_all(POLITY, [step.act for step in scenario.steps])
         service.checkpoint(POLITY)
         service.create(OTHER, scenario.constitution, scenario.founding)
-        ensure_tables(store.engine)
         accounts = AccountStore(store.engine, FAST_HASHER)
         passwords = {person: accounts.add(POLITY, person) for person in PEOPLE}
         passwords["other:stalin"] = accounts.add(OTHER, "stalin")

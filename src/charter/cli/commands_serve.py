@@ -91,11 +91,10 @@ def account() -> None:
 def account_add(polity: str, person: str, db: str | None) -> None:
     """Give PERSON, a member of POLITY, an account; prints a one-time password."""
     from charter.cli.ledger_access import service
-    from charter.web.accounts import AccountError, AccountStore, ensure_tables
+    from charter.web.accounts import AccountError, AccountStore
 
     with service(db) as polities:
         if person not in polities.polity(polity).state.members:
             raise AccountError(f"{person} is not a member of {polity}: admit them first")
-        ensure_tables(polities.store.engine)
         password = AccountStore(polities.store.engine).add(polity, person)
     click.echo(f"account for {person} in {polity}; one-time password: {password}")

@@ -20,6 +20,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 
@@ -38,6 +40,14 @@ __all__ = [
     "nodes",
     "pending_acts",
     "polities",
+    "web_accounts",
+    "web_ballot_box",
+    "web_cosign_answers",
+    "web_cosignings",
+    "web_login_failures",
+    "web_sessions",
+    "web_settings",
+    "web_tokens",
 ]
 
 metadata = MetaData(
@@ -116,4 +126,91 @@ pending_acts = Table(
     Column("error", Text, nullable=True),
     Index("ix_pending_acts_polity_id", "polity_id", "ticket"),
     sqlite_autoincrement=True,  # tickets are never reused, so they order the queue
+)
+
+# -- the web application's tables (migration 0003) -------------------------------------------------
+# Accounts, sessions, tokens and sign-in failures hold no evidence: dropping them
+# signs everyone out. `web_cosignings` keeps acts waiting for their co-signers
+# (performed through the ledger once all have signed). `web_ballot_box` keeps the
+# ballots of open secret votes apart from who cast them: no account, no time, no
+# row number (WITHOUT ROWID on SQLite), keyed and ordered by the voter's receipt.
+
+web_accounts = Table(
+    "web_accounts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("polity_id", Text, nullable=False),
+    Column("person", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("polity_id", "person", name="uq_web_accounts_person"),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", Text, primary_key=True),
+    Column("account_id", Integer, ForeignKey("web_accounts.id"), nullable=False),
+    Column("csrf", Text, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+web_tokens = Table(
+    "web_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", Text, nullable=False, unique=True),
+    Column("account_id", Integer, ForeignKey("web_accounts.id"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("revoked_at", Float, nullable=True),
+)
+
+web_login_failures = Table(
+    "web_login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", Text, nullable=False, index=True),
+    Column("at", Float, nullable=False),
+)
+
+web_settings = Table(
+    "web_settings",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+web_cosignings = Table(
+    "web_cosignings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("polity_id", Text, ForeignKey("polities.id"), nullable=False),
+    Column("proposer", Text, nullable=False),
+    Column("act", Text, nullable=False, comment="JSON: act, args, power, as, note"),
+    Column("cosigners", Text, nullable=False, comment="JSON list of the people asked"),
+    Column("status", Text, nullable=False, comment="pending, performed, declined, withdrawn"),
+    Column("created_at", Float, nullable=False),
+    Column("seq", BigInteger, nullable=True, comment="the ledger entry, once performed"),
+    Index("ix_web_cosignings_polity_id", "polity_id", "status"),
+)
+
+web_cosign_answers = Table(
+    "web_cosign_answers",
+    metadata,
+    Column("cosigning_id", Integer, ForeignKey("web_cosignings.id"), primary_key=True),
+    Column("person", Text, primary_key=True),
+    Column("answer", Text, nullable=False, comment="signed or declined"),
+    Column("at", Float, nullable=False),
+)
+
+web_ballot_box = Table(
+    "web_ballot_box",
+    metadata,
+    Column("polity_id", Text, ForeignKey("polities.id"), primary_key=True),
+    Column("motion", Text, primary_key=True),
+    Column("receipt", Text, primary_key=True),
+    Column("ballot", Text, nullable=False, comment="JSON: the marks and the votes they carry"),
+    sqlite_with_rowid=False,
 )

@@ -13,7 +13,7 @@ from charter.storage.errors import SchemaNotCurrent
 
 __all__ = ["SCHEMA_REVISION", "VERSION_TABLE", "current_revision", "require_current"]
 
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 """The Alembic head revision this code reads and writes."""
 
 VERSION_TABLE = "alembic_version"

@@ -7,10 +7,10 @@ constitution's admission act first). Passwords are hashed with argon2id;
 session ids and API tokens are random, and only their SHA-256 is stored, so a
 copy of the database signs nobody in.
 
-The tables live beside the ledger in the same database but outside its schema
-revision: `ensure_tables` creates whatever is missing (idempotent, and safe
-when several workers start at once). They hold no part of the ledger, and
-nothing in them is evidence: deleting them only signs everyone out.
+The tables live beside the ledger in the same database and are made by the
+same migrations (revision 0003, `charter db upgrade`). They hold no part of
+the ledger, and nothing in them is evidence: emptying them only signs everyone
+out.
 """
 
 from __future__ import annotations
@@ -24,25 +24,25 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import (
-    Column,
     Engine,
-    Float,
-    ForeignKey,
-    Integer,
-    MetaData,
-    Table,
-    Text,
-    UniqueConstraint,
     delete,
     func,
     insert,
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError
 
 from charter.errors import CharterError
 from charter.storage.engine import WRITE_OPTION
+from charter.storage.schema import (
+    web_accounts,
+    web_login_failures,
+    web_sessions,
+    web_settings,
+    web_tokens,
+)
+from charter.storage.version import require_current
 
 __all__ = [
     "SCOPES",
@@ -60,54 +60,11 @@ SCOPES = ("read", "act")
 SESSION_SECONDS = 12 * 3600
 """A session lasts this long after sign-in."""
 
-metadata = MetaData()
-
-accounts = Table(
-    "web_accounts",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("polity_id", Text, nullable=False),
-    Column("person", Text, nullable=False),
-    Column("password_hash", Text, nullable=False),
-    Column("created_at", Float, nullable=False),
-    UniqueConstraint("polity_id", "person", name="uq_web_accounts_person"),
-)
-
-sessions = Table(
-    "web_sessions",
-    metadata,
-    Column("id_hash", Text, primary_key=True),
-    Column("account_id", Integer, ForeignKey("web_accounts.id"), nullable=False),
-    Column("csrf", Text, nullable=False),
-    Column("expires_at", Float, nullable=False),
-)
-
-tokens = Table(
-    "web_tokens",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("token_hash", Text, nullable=False, unique=True),
-    Column("account_id", Integer, ForeignKey("web_accounts.id"), nullable=False),
-    Column("name", Text, nullable=False),
-    Column("scopes", Text, nullable=False),
-    Column("created_at", Float, nullable=False),
-    Column("revoked_at", Float, nullable=True),
-)
-
-failures = Table(
-    "web_login_failures",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("key", Text, nullable=False, index=True),
-    Column("at", Float, nullable=False),
-)
-
-settings = Table(
-    "web_settings",
-    metadata,
-    Column("name", Text, primary_key=True),
-    Column("value", Text, nullable=False),
-)
+accounts = web_accounts
+sessions = web_sessions
+tokens = web_tokens
+failures = web_login_failures
+settings = web_settings
 
 
 class AccountError(CharterError):
@@ -146,18 +103,13 @@ def _digest(secret: str) -> str:
 
 
 def ensure_tables(engine: Engine) -> None:
-    """Create the web's tables where missing; a concurrent creator winning the race is fine."""
-    for _ in range(3):
-        try:
-            with engine.connect() as connection:
-                connection.execution_options(**{WRITE_OPTION: True})
-                with connection.begin():
-                    metadata.create_all(connection, checkfirst=True)
-            return
-        except (IntegrityError, ProgrammingError, OperationalError):
-            time.sleep(0.1)  # another worker created them between our check and our CREATE
-    with engine.connect() as connection, connection.begin():
-        metadata.create_all(connection, checkfirst=True)
+    """Refuse (SchemaNotCurrent) a database whose schema lacks the web's tables.
+
+    The tables are made by the migrations (revision 0003: `charter db upgrade`,
+    or `open_store(url)`), never by the app; this only checks, for callers that
+    open an engine themselves.
+    """
+    require_current(engine)
 
 
 class AccountStore:

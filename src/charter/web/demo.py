@@ -17,7 +17,7 @@ from charter.keys import KeyRing
 from charter.scenario import load_scenario
 from charter.services.polities import PolityService
 from charter.storage import open_store
-from charter.web.accounts import AccountStore, ensure_tables
+from charter.web.accounts import AccountStore
 
 __all__ = ["DEMO_PEOPLE", "DEMO_POLITY", "Demo", "demo_dir", "prepare_demo", "rcp_example"]
 
@@ -72,7 +72,6 @@ def prepare_demo(db_url: str | None = None, key_dir: Path | None = None) -> Demo
                 except ActError as error:
                     raise ScenarioError([step.problem(error.message, error.path)]) from None
             service.checkpoint(DEMO_POLITY)
-        ensure_tables(store.engine)
         accounts = AccountStore(store.engine)
         passwords = {}
         for person in DEMO_PEOPLE:

@@ -21,7 +21,7 @@ from charter.domain.polity import Polity
 from charter.keys import KeyRing
 from charter.services.polities import PolityService
 from charter.storage import Durability, LedgerStore, open_store
-from charter.web.accounts import AccountStore, ensure_tables
+from charter.web.accounts import AccountStore
 
 __all__ = ["Runtime", "Settings"]
 
@@ -55,7 +55,6 @@ class Runtime:
     ) -> None:
         self.store: LedgerStore = open_store(db_url, durability=durability)
         try:
-            ensure_tables(self.store.engine)
             self.service = PolityService(self.store, KeyRing(key_dir), clock=clock)
             self.accounts = AccountStore(self.store.engine, hasher)
             self.secret = self.accounts.secret()
