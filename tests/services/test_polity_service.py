@@ -248,6 +248,27 @@ def test_an_altered_constitution_version_in_the_database_is_found(ledger, databa
     assert found_at(ledger) == ("constitution version 1", "document")
 
 
+def test_a_fold_left_behind_is_caught_up_on_the_refused_append_not_queued(service, database, keys):
+    other = PolityService(open_store(database, create=False), keys)
+    other.polity("coop")  # a fold at the genesis, which `other` judges against without a head read
+    service.perform("coop", spend("ben", day(2026, 1, 15)))
+    service.perform("coop", spend("ben", day(2026, 1, 16)))
+    service.perform("coop", spend("ben", day(2026, 1, 17)))
+    fourth = other.perform("coop", spend("ben", day(2026, 1, 18)))
+    assert (fourth.index, fourth.outcome.verdict) == (3, "refused")
+    assert "quota exhausted" in fourth.outcome.basis
+    assert other._combining.get("coop", 0) == 0  # a stale fold is not contention
+    assert [e.outcome.verdict for e in other.polity("coop").record] == [
+        "granted",
+        "granted",
+        "granted",
+        "refused",
+    ]
+    other.checkpoint("coop")
+    assert verify(other.export("coop")).ok
+    other.store.close()
+
+
 def test_a_stale_writer_goes_through_the_queue_and_is_judged_once(service, database, keys):
     other = PolityService(open_store(database, create=False), keys)
     append = other.store.append

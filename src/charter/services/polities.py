@@ -173,23 +173,44 @@ class PolityService:
         are judged outside any lock and appended if the log has not moved;
         after a lost race the polity's writes go through the queue for the next
         COMBINING_CALLS calls (see the module docstring).
+
+        The first attempt judges against this service's fold as it is, without
+        reading the head: the append's size check refuses it if the log has
+        moved, and only then does the fold catch up and the acts get judged
+        again. A race lost by an up-to-date fold is contention: the queue.
         """
         acts = list(acts)
-        if self._combining.get(polity_id, 0) > 0:
+        if self._combining.get(polity_id, 0) > 0 and acts:
             self._combining[polity_id] -= 1
             return self.combine(polity_id, acts)
-        polity = self.polity(polity_id)
-        judgements: list[Judgement] = []
-        for act in acts:
-            judgements.append(polity.judge(act, judgements[-1] if judgements else None))
-        if not judgements:
-            return []
-        try:
-            self.store.append(polity_id, polity.state.next_index + 1, ledger_items(judgements))
-        except Conflict:
-            self._combining[polity_id] = COMBINING_CALLS
-            return self.combine(polity_id, acts)
-        return self.adopt(polity_id, judgements)
+        replayer = self._folds.get(polity_id)
+        current = replayer is None or not acts  # a fold read now is at the head
+        if current:
+            replayer = self._fold(polity_id)
+        assert replayer is not None
+        while True:
+            polity = replayer.polity
+            assert polity is not None
+            judgements: list[Judgement] = []
+            try:
+                for act in acts:
+                    judgements.append(polity.judge(act, judgements[-1] if judgements else None))
+            except ActError:
+                if current:
+                    raise
+                replayer, current = self._fold(polity_id), True  # malformed, or only stale?
+                continue
+            if not judgements:
+                return []
+            try:
+                self.store.append(polity_id, replayer.size, ledger_items(judgements))
+            except Conflict:
+                if current:
+                    self._combining[polity_id] = COMBINING_CALLS
+                    return self.combine(polity_id, acts)
+                replayer, current = self._fold(polity_id), True
+                continue
+            return self.adopt(polity_id, judgements)
 
     def combine(self, polity_id: str, acts: Sequence[Act]) -> list[Entry]:
         """Queue `acts` as one request, then settle it under the polity's lock (see `LedgerStore.combine`).
@@ -296,15 +317,24 @@ class PolityService:
         OPTIMISTIC_ATTEMPTS such races the judging moves under the polity's lock,
         so a writer under heavy contention still makes progress.
         """
-        for _ in range(OPTIMISTIC_ATTEMPTS):
-            polity = self.polity(polity_id)
+        replayer = self._folds.get(polity_id)
+        current = replayer is None  # as in `perform_all`: the fold as it is, first
+        attempts = 0
+        while attempts < OPTIMISTIC_ATTEMPTS:
+            if current or replayer is None:
+                replayer, current = self._fold(polity_id), True
+            polity = replayer.polity
+            assert polity is not None
             judgements = judge(polity)
+            if not judgements and not current:
+                current = True  # nothing to append, so nothing checks the fold: read the head
+                continue
             if judgements:
                 try:
-                    self.store.append(
-                        polity_id, polity.state.next_index + 1, ledger_items(judgements)
-                    )
+                    self.store.append(polity_id, replayer.size, ledger_items(judgements))
                 except Conflict:
+                    attempts += 1 if current else 0
+                    current = True
                     continue
             return self.adopt(polity_id, judgements)
         judged: list[Judgement] = []

@@ -66,6 +66,9 @@ class LedgerStore:
         self._side: Engine | None = None
         self._listening: Any = None  # PostgreSQL: the LISTEN connection, opened on first wait
         self._read_tickets: list[int] = []  # settled requests whose rows may now be deleted
+        # Per polity: (size, frontier nodes) as this store last committed them. Stored nodes
+        # never change, so this stays true of the log at that size; appends check the size.
+        self._frontiers: dict[str, tuple[int, dict[NodeKey, bytes]]] = {}
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -178,15 +181,127 @@ class LedgerStore:
 
         Raises `Conflict` (writing nothing) when another writer got there
         first. Returns the new head once the transaction has committed.
+
+        The new nodes and root are computed before the transaction, from the
+        tree's frontier at `expected_size` (remembered from this store's last
+        append, or read: stored nodes never change). The transaction then
+        moves the head only if it is still at `expected_size`, which takes the
+        polity's lock and checks the size in one statement, and stores the
+        entries and nodes: on PostgreSQL all of it is one round trip.
         """
         _check_leaves(items)
-        with self._writing() as connection:
-            size = _head(connection, polity_id, lock=True).size
-            if size != expected_size:
-                raise Conflict(size, expected_size=expected_size, polity_id=polity_id)
-            if not items:
-                return _head(connection, polity_id)
-            return _insert(connection, polity_id, size, items)
+        if not items:
+            with self._writing() as connection:
+                head = _head(connection, polity_id, lock=True)
+                if head.size != expected_size:
+                    raise Conflict(head.size, expected_size=expected_size, polity_id=polity_id)
+                return head
+        frontier = self._frontier(polity_id, expected_size)
+        if frontier is None:
+            raise self._not_at(polity_id, expected_size)
+        new_size, root, added, known = _extend(expected_size, items, frontier)
+        if self.engine.dialect.name == "postgresql":
+            moved = self._append_postgresql(polity_id, expected_size, items, new_size, root, added)
+        else:
+            moved = self._append_sqlite(polity_id, expected_size, items, new_size, root, added)
+        if not moved:
+            raise self._not_at(polity_id, expected_size)
+        self._remember(polity_id, new_size, known)
+        return Head(new_size, root)
+
+    def _frontier(self, polity_id: str, size: int) -> dict[NodeKey, bytes] | None:
+        """The frontier nodes of the polity's tree at `size`, or None if the log is shorter."""
+        remembered = self._remembered(polity_id, size)
+        if remembered is not None:
+            return remembered
+        keys = merkle.frontier_keys(size)
+        if not keys:
+            return {}
+        found = self.nodes(polity_id, keys)
+        return found if len(found) == len(keys) else None
+
+    def _remembered(self, polity_id: str, size: int) -> dict[NodeKey, bytes] | None:
+        """The frontier at `size` if this store last committed the polity's log at that size."""
+        remembered = self._frontiers.get(polity_id)
+        return remembered[1] if remembered is not None and remembered[0] == size else None
+
+    def _remember(self, polity_id: str, size: int, known: dict[NodeKey, bytes]) -> None:
+        """Keep the frontier at `size` (committed) for this store's next append to the polity."""
+        self._frontiers[polity_id] = (size, {key: known[key] for key in merkle.frontier_keys(size)})
+
+    def _not_at(self, polity_id: str, expected_size: int) -> Conflict:
+        """The `Conflict` (or `UnknownPolity`, raised) for an append the head refused."""
+        size = self.head(polity_id).size
+        if size == expected_size:  # cannot happen: the log was at the size it was refused at
+            raise RuntimeError(f"polity {polity_id!r} refused an append at its own size {size}")
+        return Conflict(size, expected_size=expected_size, polity_id=polity_id)
+
+    def _append_sqlite(
+        self,
+        polity_id: str,
+        expected_size: int,
+        items: Sequence[tuple[bytes, bytes]],
+        new_size: int,
+        root: bytes,
+        added: Sequence[tuple[NodeKey, bytes]],
+    ) -> bool:
+        """One write transaction on the driver's connection: whether the head was moved."""
+        sql = _SQLITE
+        pooled = self.engine.raw_connection()
+        try:
+            raw = pooled.driver_connection
+            assert raw is not None
+            raw.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = raw.execute(sql.move_head_from, (new_size, root, polity_id, expected_size))
+                if cursor.rowcount != 1:
+                    raw.execute("ROLLBACK")
+                    return False
+                raw.executemany(
+                    sql.insert_entries,
+                    [
+                        (polity_id, expected_size + offset, data, digest)
+                        for offset, (data, digest) in enumerate(items)
+                    ],
+                )
+                raw.executemany(
+                    sql.insert_nodes,
+                    [(polity_id, level, index, digest) for (level, index), digest in added],
+                )
+                raw.execute("COMMIT")
+            except BaseException:
+                if raw.in_transaction:
+                    raw.execute("ROLLBACK")
+                raise
+        finally:
+            pooled.close()
+        return True
+
+    def _append_postgresql(
+        self,
+        polity_id: str,
+        expected_size: int,
+        items: Sequence[tuple[bytes, bytes]],
+        new_size: int,
+        root: bytes,
+        added: Sequence[tuple[NodeKey, bytes]],
+    ) -> bool:
+        """One statement (head, entries, nodes), one round trip: whether the head was moved."""
+        params = _append_params(polity_id, expected_size, items, new_size, root, added)
+        with self._side_engine().connect() as connection:
+            raw = _driver_connection(connection)
+            try:
+                with raw.pipeline():
+                    raw.execute("BEGIN")
+                    if self.durability == "full":  # the side engine's sessions commit lazily
+                        raw.execute("SET LOCAL synchronous_commit TO DEFAULT")
+                    moved = raw.execute(_POSTGRESQL.append, params)
+                    raw.execute("COMMIT")
+                row = moved.fetchone()
+            except BaseException:
+                _abandon(connection, raw)
+                raise
+        return row is not None and int(row[0]) == 1
 
     def append_locked(
         self, polity_id: str, build: Callable[[int], Sequence[tuple[bytes, bytes]]]
@@ -203,7 +318,11 @@ class LedgerStore:
             _check_leaves(items)
             if not items:
                 return _head(connection, polity_id)
-            return _insert(connection, polity_id, size, items)
+            head, known = _insert(
+                connection, polity_id, size, items, self._remembered(polity_id, size)
+            )
+        self._remember(polity_id, head.size, known)
+        return head
 
     # -- combining ---------------------------------------------------------
 
@@ -303,14 +422,18 @@ class LedgerStore:
                 return Settled(own[3], own[4], False, size, tuple(mine))
             combination = judge(size, missed, pending)
             items, outcomes = _plan(size, pending, combination)
+            known: dict[NodeKey, bytes] | None = None
             if items:
-                _insert(connection, polity_id, size, items)
+                frontier = self._remembered(polity_id, size)
+                _, known = _insert(connection, polity_id, size, items, frontier)
             connection.exec_driver_sql(sql.settle, outcomes)
             if combination.constitutions:
                 connection.exec_driver_sql(
                     sql.insert_constitution,
                     [(polity_id, version, text) for version, text in combination.constitutions],
                 )
+        if known is not None:
+            self._remember(polity_id, size + len(items), known)
         return _settled_combined(ticket, size, items, outcomes)
 
     def _settled_after_turn(
@@ -403,26 +526,18 @@ class LedgerStore:
                     return Settled(own[3], own[4], False, size, tuple(mine))
                 combination = judge(size, missed, pending)
                 items, outcomes = _plan(size, pending, combination)
-                keys = merkle.frontier_keys(size) if items else []
-                frontier = _fetch_nodes_raw(raw, polity_id, keys)
+                known: dict[NodeKey, bytes] | None = None
+                if items:
+                    frontier = self._remembered(polity_id, size)
+                    if frontier is None:
+                        frontier = _fetch_nodes_raw(raw, polity_id, merkle.frontier_keys(size))
+                    new_size, root, node_rows, known = _extend(size, items, frontier)
                 with raw.pipeline(), raw.cursor() as cursor:
-                    if items:
-                        new_size, root, node_rows = _extend(size, items, frontier)
-                        cursor.executemany(
-                            sql.insert_entries,
-                            [
-                                (polity_id, size + k, data, digest)
-                                for k, (data, digest) in enumerate(items)
-                            ],
+                    if items:  # the head is locked: the size check in `append` always holds
+                        cursor.execute(
+                            sql.append,
+                            _append_params(polity_id, size, items, new_size, root, node_rows),
                         )
-                        cursor.executemany(
-                            sql.insert_nodes,
-                            [
-                                (polity_id, level, index, digest)
-                                for (level, index), digest in node_rows
-                            ],
-                        )
-                        cursor.execute(sql.move_head, (new_size, root, polity_id))
                     cursor.executemany(sql.settle, outcomes)
                     if combination.constitutions:
                         cursor.executemany(
@@ -434,6 +549,8 @@ class LedgerStore:
             except BaseException:
                 _abandon(connection, raw)
                 raise
+        if known is not None:
+            self._remember(polity_id, new_size, known)
         self._read_tickets.append(ticket)
         return _settled_combined(ticket, size, items, outcomes)
 
@@ -599,6 +716,8 @@ class _Statements:
     insert_entries: str
     insert_nodes: str
     move_head: str
+    move_head_from: str
+    append: str
     entry_range: str
     enqueue: str
     enqueue_forgetting: str
@@ -622,6 +741,21 @@ class _Statements:
             "insert_nodes": f"INSERT INTO nodes (polity_id, level, idx, hash)"
             f" VALUES ({_P}, {_P}, {_P}, {_P})",
             "move_head": f"UPDATE polities SET size = {_P}, root = {_P} WHERE id = {_P}",
+            # Locks the polity's row and checks the size in one statement; no row: refused.
+            "move_head_from": f"UPDATE polities SET size = {_P}, root = {_P}"
+            f" WHERE id = {_P} AND size = {_P}",
+            # PostgreSQL: a whole append in one statement. A writer that waited for the row
+            # lock re-checks the size against the committed head (READ COMMITTED); if it
+            # moved, no row comes back from `head` and nothing is inserted.
+            "append": "WITH head AS (UPDATE polities SET size = %s, root = %s"
+            " WHERE id = %s AND size = %s RETURNING id),"
+            " new_entries AS (INSERT INTO entries (polity_id, seq, data, leaf_hash)"
+            " SELECT head.id, e.seq, e.data, e.leaf_hash FROM head,"
+            " unnest(%s::bigint[], %s::bytea[], %s::bytea[]) AS e (seq, data, leaf_hash)),"
+            " new_nodes AS (INSERT INTO nodes (polity_id, level, idx, hash)"
+            " SELECT head.id, n.level, n.idx, n.hash FROM head,"
+            " unnest(%s::integer[], %s::bigint[], %s::bytea[]) AS n (level, idx, hash))"
+            " SELECT count(*) FROM head",
             "entry_range": f"SELECT data FROM entries WHERE polity_id = {_P} AND seq >= {_P}"
             f" AND seq < {_P} ORDER BY seq",
             "enqueue": f"INSERT INTO pending_acts (polity_id, acts) VALUES ({_P}, {_P})"
@@ -714,12 +848,13 @@ def _settled_combined(
 
 def _extend(
     size: int, items: Sequence[tuple[bytes, bytes]], frontier: dict[NodeKey, bytes]
-) -> tuple[int, bytes, list[tuple[NodeKey, bytes]]]:
-    """The new size, root and nodes once `items` follow `size` entries."""
+) -> tuple[int, bytes, list[tuple[NodeKey, bytes]], dict[NodeKey, bytes]]:
+    """The new size, root and nodes once `items` follow `size` entries, and every node known
+    (the frontier and the new ones: enough for the frontier at the new size)."""
     added = merkle.completed_nodes(size, [digest for _data, digest in items], frontier)
     new_size = size + len(items)
     known = {**frontier, **dict(added)}
-    return new_size, merkle.root_from(merkle.perfect_ranges(0, new_size), known), added
+    return new_size, merkle.root_from(merkle.perfect_ranges(0, new_size), known), added, known
 
 
 @overload
@@ -762,6 +897,29 @@ def _fetch_nodes_raw(
     return read if pipelined else read()
 
 
+def _append_params(
+    polity_id: str,
+    size: int,
+    items: Sequence[tuple[bytes, bytes]],
+    new_size: int,
+    root: bytes,
+    added: Sequence[tuple[NodeKey, bytes]],
+) -> tuple[Any, ...]:
+    """The parameters of PostgreSQL's one-statement `append`: columns as arrays."""
+    return (
+        new_size,
+        root,
+        polity_id,
+        size,
+        list(range(size, new_size)),
+        [data for data, _digest in items],
+        [digest for _data, digest in items],
+        [level for (level, _index), _digest in added],
+        [index for (_level, index), _digest in added],
+        [digest for _key, digest in added],
+    )
+
+
 def _driver_connection(connection: Connection) -> Any:
     raw = connection.connection.driver_connection
     if raw is None:
@@ -796,11 +954,20 @@ def _check_leaves(items: Sequence[tuple[bytes, bytes]]) -> None:
 
 
 def _insert(
-    connection: Connection, polity_id: str, size: int, items: Sequence[tuple[bytes, bytes]]
-) -> Head:
-    """Store `items` after `size` entries, with the subtrees they complete; move the head."""
-    frontier = _fetch_nodes(connection, polity_id, merkle.frontier_keys(size))
-    new_size, root, added = _extend(size, items, frontier)
+    connection: Connection,
+    polity_id: str,
+    size: int,
+    items: Sequence[tuple[bytes, bytes]],
+    frontier: dict[NodeKey, bytes] | None = None,
+) -> tuple[Head, dict[NodeKey, bytes]]:
+    """Store `items` after `size` entries, with the subtrees they complete; move the head.
+
+    `frontier` (the nodes of `frontier_keys(size)`) is read if not given. Returns
+    the new head and the nodes known, for `LedgerStore._remember` after the commit.
+    """
+    if frontier is None:
+        frontier = _fetch_nodes(connection, polity_id, merkle.frontier_keys(size))
+    new_size, root, added, known = _extend(size, items, frontier)
     sql = _sql(connection)
     connection.exec_driver_sql(
         sql.insert_entries,
@@ -811,7 +978,7 @@ def _insert(
         [(polity_id, level, index, digest) for (level, index), digest in added],
     )
     connection.exec_driver_sql(sql.move_head, (new_size, root, polity_id))
-    return Head(new_size, root)
+    return Head(new_size, root), known
 
 
 def _head(connection: Connection, polity_id: str, *, lock: bool = False) -> Head:
