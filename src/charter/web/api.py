@@ -18,6 +18,13 @@ from charter.web.accounts import AccountError
 from charter.web.auth import principal, require_actor, runtime_of
 from charter.web.errors import WebError
 from charter.web.powers import motion_moves, my_powers
+from charter.web.receipts import (
+    RECEIPT_FORMAT,
+    check_receipt,
+    closing_view,
+    open_receipt,
+    secret_ballot,
+)
 from charter.web.schemas import ActRequest, ActResult, ErrorBody, TokenIssued, TokenRequest
 from charter.web.views import (
     checkpoint_view,
@@ -73,38 +80,81 @@ def polity_inspection(request: Request, polity_id: str) -> dict[str, Any]:
 
 
 def perform(request: Request, polity_id: str, body: ActRequest, csrf: str | None) -> ActResult:
-    """Perform `body` as the signed-in member; shared by the API and the pages' forms."""
+    """Perform `body` as the signed-in member; shared by the API and the pages' forms.
+
+    A ballot on a secret vote goes into the ballot box (checked first, under a
+    new receipt) and the ledger records only that its voter voted; closing a
+    secret vote hands in the box, sorted by receipt, unless the act brings one.
+    """
     who = require_actor(request, polity_id, "act", csrf, changes=True)
     if body.cosigned_by:
         raise WebError(
             422,
-            "cosignature_unsupported",
-            "co-signatures cannot be claimed through the web: each co-signer must sign for"
-            " themselves, which is not yet supported",
+            "cosignature_needs_cosigners",
+            "co-signers sign for themselves: propose the act with POST"
+            f" /api/polities/{polity_id}/cosignings and each co-signer signs it there",
             where="cosigned_by",
         )
     runtime = runtime_of(request)
     with runtime.polities() as service:
         service.store.head(polity_id)  # an unknown polity is 404 before anything else
         service.keys.load(polity_id)  # no key, no checkpoint: refuse before anything is stored
+        now = runtime.now()
+        polity = service.polity(polity_id)
+        args = dict(body.args)
+        name = args.get("motion")
+        motion = polity.state.motions.get(name) if isinstance(name, str) else None
+        secret = motion is not None and motion.secret and motion.status == "open"
+        box_item: dict[str, Any] | None = None
+        if secret and motion is not None and body.act == "cast-ballot":
+            box_item = secret_ballot(polity, motion, args, who.person, now)
+            args = {"motion": motion.id}
+        elif secret and motion is not None and body.act == "close-vote" and "box" not in args:
+            args["box"] = runtime.box.contents(polity_id, motion.id)
         act = Act(
             actor=who.person,
             kind=body.act,
-            time=runtime.now(),
-            args=body.args,
+            time=now,
+            args=args,
             power=body.power,
             capacity=body.as_,
             note=body.note,
         )
-        entry = service.perform(polity_id, act)
+        code = None if box_item is None else runtime.box.put(polity_id, str(name), box_item)
+        try:
+            entry = service.perform(polity_id, act)
+        except BaseException:
+            if code is not None:
+                runtime.box.take(polity_id, str(name), code)
+            raise
+        granted = entry.outcome.granted
+        if code is not None and not granted:
+            runtime.box.take(polity_id, str(name), code)
+        if secret and body.act == "close-vote" and granted:
+            runtime.box.empty(polity_id, str(name))
         service.checkpoint(polity_id)
+        seq = entry.index + 1
+        receipt: dict[str, Any] | None = None
+        if body.act == "cast-ballot" and granted:
+            if code is not None and box_item is not None:
+                receipt = {
+                    "charter-receipt": RECEIPT_FORMAT,
+                    "polity": polity_id,
+                    "motion": str(name),
+                    "secret": True,
+                    "receipt": code,
+                    "ballot": box_item,
+                }
+            else:
+                receipt = open_receipt(service, polity_id, seq)
     return ActResult(
-        seq=entry.index + 1,
+        seq=seq,
         verdict=entry.outcome.verdict,
-        granted=entry.outcome.granted,
+        granted=granted,
         basis=entry.outcome.basis,
         effects=list(entry.outcome.effects),
-        entry={"seq": entry.index + 1, **entry.as_dict()},
+        entry={"seq": seq, **entry.as_dict()},
+        receipt=receipt,
     )
 
 
@@ -130,6 +180,37 @@ def ledger_entries(
         stop = min(size, start + limit)
         entries = service.store.entries(polity_id, start, stop) if start < size else []
     return entries_view(entries, start, size, limit)
+
+
+@router.get("/polities/{polity_id}/receipts/{seq}", tags=["receipts"])
+def ballot_receipt(request: Request, polity_id: str, seq: int) -> dict[str, Any]:
+    """The receipt of the open ballot recorded at entry SEQ: its position and an inclusion
+    proof against the newest signed checkpoint (open ballots are public already)."""
+    runtime = runtime_of(request)
+    with runtime.polities() as service:
+        service.store.head(polity_id)
+        return open_receipt(service, polity_id, seq)
+
+
+@router.post("/polities/{polity_id}/receipts/check", tags=["receipts"])
+def receipt_check(request: Request, polity_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Check a receipt (the JSON given when voting): is the ballot in the ledger, in which
+    entry, with the inclusion proof that checked (`status` included, pending, missing or
+    mismatch). Changes nothing; no sign-in needed."""
+    runtime = runtime_of(request)
+    with runtime.polities() as service:
+        service.store.head(polity_id)
+        return check_receipt(service, runtime.box, polity_id, body).as_dict()
+
+
+@router.get("/polities/{polity_id}/motions/{motion}/closing", tags=["receipts"])
+def motion_closing(request: Request, polity_id: str, motion: str) -> dict[str, Any]:
+    """The `close-vote` entry of MOTION with its ballot box and inclusion proof (nulls while
+    the vote is open): what a voter needs to find a secret receipt without sending it."""
+    runtime = runtime_of(request)
+    with runtime.polities() as service:
+        service.store.head(polity_id)
+        return closing_view(service, polity_id, motion)
 
 
 @router.get("/polities/{polity_id}/checkpoints", tags=["ledger"])

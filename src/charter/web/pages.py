@@ -7,6 +7,8 @@ domain. Every form carries the session's CSRF token.
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import yaml
@@ -30,6 +32,7 @@ from charter.web.auth import (
 )
 from charter.web.errors import WebError
 from charter.web.powers import motion_moves, my_powers
+from charter.web.receipts import check_receipt, open_receipt, parse_receipt_text
 from charter.web.rendering import render
 from charter.web.schemas import ActRequest
 from charter.web.views import (
@@ -296,14 +299,6 @@ def _form_act(form: FormData) -> ActRequest:
     elif kind == "cast-ballot":
         ballot = str(form.get("ballot") or "")
         args = {"motion": motion}
-        if ballot == "secret":
-            raise WebError(
-                422,
-                "secret_ballot_unsupported",
-                "secret ballots through the web need ballot receipts and a ballot box kept"
-                " apart, which are not yet built",
-                "ballot",
-            )
         if ballot == "ranking":
             args["ranking"] = _ranking(form)
         elif ballot == "approval":
@@ -339,4 +334,58 @@ async def act_from_form(request: Request, polity_id: str) -> Response:
         check_csrf(who, csrf)  # before reading the act: a forged form learns nothing
     body = _form_act(form)
     result = await run_in_threadpool(perform, request, polity_id, body, csrf)
+    if result.receipt is not None:
+        # Shown once, in this response alone: the receipt is never in a URL or stored.
+        return _receipt_page(request, polity_id, result.receipt, None, result.seq)
     return RedirectResponse(f"/p/{polity_id}/{back}?entry={result.seq}", status_code=303)
+
+
+# -- ballot receipts ------------------------------------------------------------------------------
+
+
+def _receipt_page(
+    request: Request,
+    polity_id: str,
+    receipt: dict[str, Any] | None,
+    check: dict[str, Any] | None,
+    entry: int | None = None,
+    pasted: str = "",
+) -> Response:
+    with runtime_of(request).polities() as service:
+        name = service.polity(polity_id).constitution.name
+    text = json.dumps(receipt, indent=2) if receipt is not None else ""
+    return render(
+        request,
+        "receipt.html",
+        {
+            "polity": {"id": polity_id, "name": name},
+            "receipt": receipt,
+            "receipt_text": text,
+            "download": "data:application/json;base64," + base64.b64encode(text.encode()).decode(),
+            "check": check,
+            "pasted": pasted,
+            "outcome": _outcome(request, polity_id, entry),
+            "tab": "receipt",
+        },
+    )
+
+
+@router.get("/p/{polity_id}/receipt", response_class=HTMLResponse)
+def receipt_page(request: Request, polity_id: str, entry: int | None = Query(None)) -> Response:
+    """Paste a receipt to check it; with `entry`, the receipt of that open ballot."""
+    receipt = None
+    if entry is not None:
+        with runtime_of(request).polities() as service:
+            receipt = open_receipt(service, polity_id, entry)
+    return _receipt_page(request, polity_id, receipt, None)
+
+
+@router.post("/p/{polity_id}/receipt", response_class=HTMLResponse)
+def receipt_check_page(request: Request, polity_id: str, receipt: str = Form("")) -> Response:
+    """Check a pasted receipt. It changes nothing, so it needs neither sign-in nor CSRF token."""
+    runtime = runtime_of(request)
+    document = parse_receipt_text(receipt)
+    with runtime.polities() as service:
+        service.store.head(polity_id)
+        check = check_receipt(service, runtime.box, polity_id, document).as_dict()
+    return _receipt_page(request, polity_id, None, check, pasted=receipt)

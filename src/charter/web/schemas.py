@@ -43,6 +43,12 @@ class ActResult(BaseModel):
     basis: str
     effects: list[str]
     entry: dict[str, Any]
+    receipt: dict[str, Any] | None = Field(
+        None,
+        description="For a ballot granted: the voter's receipt, shown once. An open ballot's"
+        " names its entry and carries an inclusion proof; a secret ballot's holds a random"
+        " receipt code and the ballot, never the voter.",
+    )
 
 
 class TokenRequest(BaseModel):

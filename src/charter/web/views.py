@@ -20,6 +20,8 @@ from charter.ledger.encoding import decode_entry
 from charter.storage import Checkpoint, PolityRecord
 
 __all__ = [
+    "ballot_form",
+    "ballot_marking",
     "checkpoint_view",
     "clause_anchor",
     "constitution_view",
@@ -53,9 +55,14 @@ def polity_summary(record: PolityRecord) -> dict[str, Any]:
 
 
 def ballot_form(state: PolityState, motion: Motion) -> str:
-    """How a ballot on `motion` is marked: yes-no, ranking, approval, or secret (motion only)."""
+    """How a ballot on `motion` is recorded: secret (participation only), else as it is marked."""
     if motion.secret:
         return "secret"
+    return ballot_marking(state, motion)
+
+
+def ballot_marking(state: PolityState, motion: Motion) -> str:
+    """How a ballot on `motion` is marked: yes-no, ranking or approval (secret or not)."""
     if not motion.options:
         return "yes-no"
     procedure = state.constitution.procedures.get(motion.procedure)
@@ -86,6 +93,7 @@ def motion_view(state: PolityState, motion: Motion) -> dict[str, Any]:
         "amends": motion.amends,
         "secret": motion.secret,
         "ballot": ballot_form(state, motion),
+        "marking": ballot_marking(state, motion),
         "voted": sorted(motion.ballots),
         "result": motion.result.as_dict() if motion.result is not None else None,
         "effect": motion.effect,
