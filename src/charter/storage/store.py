@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Literal, Self, overload
+from typing import Any, Self
 
 from sqlalchemy import Connection, Engine, Row, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -587,6 +587,14 @@ class LedgerStore:
 
     def nodes(self, polity_id: str, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
         """The stored perfect subtrees among `keys`; a key not (yet) complete is absent."""
+        if self.engine.dialect.name == "postgresql":
+            with self._side_engine().connect() as connection:
+                raw = _driver_connection(connection)
+                found = _fetch_nodes_raw(raw, polity_id, keys)
+                short = not found or len(found) < len(set(keys))
+                if short and raw.execute(_POSTGRESQL.head, (polity_id,)).fetchone() is None:
+                    raise UnknownPolity(polity_id)
+                return found
         with self._reading() as connection:
             found = _fetch_nodes(connection, polity_id, keys)
             if not found or len(found) < len(set(keys)):
@@ -602,29 +610,30 @@ class LedgerStore:
         """The log's size and the stored nodes among `keys_for(size)`, read together.
 
         A proof at the current head: on PostgreSQL the head and the nodes for
-        the size the caller `guess`es go in one round trip (a pipeline), and a
-        second is needed only if the guess was wrong; on SQLite both are read in
-        one transaction.
+        the size the caller `guess`es come from one statement (one round trip;
+        without a guess, the size of this store's last append), and a second is
+        needed only if the guess was wrong; on SQLite both are read in one
+        transaction.
         """
         if self.engine.dialect.name != "postgresql":
             with self._reading() as connection:
                 size = _head(connection, polity_id).size
                 return size, _fetch_nodes(connection, polity_id, keys_for(size))
+        if guess is None:
+            remembered = self._frontiers.get(polity_id)
+            guess = remembered[0] if remembered is not None else None
         with self._side_engine().connect() as connection:
             raw = _driver_connection(connection)
-            if guess is not None:
-                with raw.pipeline():
-                    head = raw.execute(_POSTGRESQL.head, (polity_id,))
-                    found = _fetch_nodes_raw(raw, polity_id, keys_for(guess), pipelined=True)
-                row = head.fetchone()
-                if row is None:
-                    raise UnknownPolity(polity_id)
-                if int(row[0]) == guess:
-                    return guess, found()
-            row = raw.execute(_POSTGRESQL.head, (polity_id,)).fetchone()
-            if row is None:
+            keys = list(dict.fromkeys(keys_for(guess))) if guess is not None else []
+            params = ([level for level, _ in keys], [index for _, index in keys], polity_id)
+            rows = raw.execute(_POSTGRESQL_HEAD_AND_NODES, (polity_id, *params)).fetchall()
+            head = next((row for row in rows if row[0] == -1), None)
+            if head is None:
                 raise UnknownPolity(polity_id)
-            size = int(row[0])
+            size = int(head[1])
+            if size == guess:
+                found = {(r[0], r[1]): bytes(r[2]) for r in rows if r[0] != -1}
+                return size, found
             return size, _fetch_nodes_raw(raw, polity_id, keys_for(size))
 
     # -- checkpoints and constitutions -------------------------------------
@@ -747,14 +756,15 @@ class _Statements:
             # PostgreSQL: a whole append in one statement. A writer that waited for the row
             # lock re-checks the size against the committed head (READ COMMITTED); if it
             # moved, no row comes back from `head` and nothing is inserted.
-            "append": "WITH head AS (UPDATE polities SET size = %s, root = %s"
+            # The arrays go in binary (%b): no escaping of every byte string in text form.
+            "append": "WITH head AS (UPDATE polities SET size = %s, root = %b"
             " WHERE id = %s AND size = %s RETURNING id),"
             " new_entries AS (INSERT INTO entries (polity_id, seq, data, leaf_hash)"
             " SELECT head.id, e.seq, e.data, e.leaf_hash FROM head,"
-            " unnest(%s::bigint[], %s::bytea[], %s::bytea[]) AS e (seq, data, leaf_hash)),"
+            " unnest(%b::bigint[], %b::bytea[], %b::bytea[]) AS e (seq, data, leaf_hash)),"
             " new_nodes AS (INSERT INTO nodes (polity_id, level, idx, hash)"
             " SELECT head.id, n.level, n.idx, n.hash FROM head,"
-            " unnest(%s::integer[], %s::bigint[], %s::bytea[]) AS n (level, idx, hash))"
+            " unnest(%b::integer[], %b::bigint[], %b::bytea[]) AS n (level, idx, hash))"
             " SELECT count(*) FROM head",
             "entry_range": f"SELECT data FROM entries WHERE polity_id = {_P} AND seq >= {_P}"
             f" AND seq < {_P} ORDER BY seq",
@@ -788,6 +798,18 @@ class _Statements:
 # SQLite's write lock is taken at BEGIN IMMEDIATE (see engine.WRITE_OPTION); it has no FOR UPDATE.
 _SQLITE = _Statements.for_param("?", row_locks=False)
 _POSTGRESQL = _Statements.for_param("%s", row_locks=True)
+
+
+_POSTGRESQL_NODES = (
+    "SELECT n.level, n.idx, n.hash FROM unnest(%b::integer[], %b::bigint[]) AS k (level, idx)"
+    " JOIN nodes AS n ON n.polity_id = %s AND n.level = k.level AND n.idx = k.idx"
+)
+"""PostgreSQL: stored nodes among the keys given as two arrays (levels, indices)."""
+
+_POSTGRESQL_HEAD_AND_NODES = (
+    "SELECT -1, size, NULL::bytea FROM polities WHERE id = %s UNION ALL " + _POSTGRESQL_NODES
+)
+"""PostgreSQL: the polity's size (level -1, first) and the stored nodes among the keys."""
 
 
 def _sql(connection: Connection) -> _Statements:
@@ -857,44 +879,13 @@ def _extend(
     return new_size, merkle.root_from(merkle.perfect_ranges(0, new_size), known), added, known
 
 
-@overload
-def _fetch_nodes_raw(
-    raw: Any, polity_id: str, keys: Sequence[NodeKey], *, pipelined: Literal[False] = False
-) -> dict[NodeKey, bytes]: ...
-
-
-@overload
-def _fetch_nodes_raw(
-    raw: Any, polity_id: str, keys: Sequence[NodeKey], *, pipelined: Literal[True]
-) -> Callable[[], dict[NodeKey, bytes]]: ...
-
-
-def _fetch_nodes_raw(
-    raw: Any, polity_id: str, keys: Sequence[NodeKey], *, pipelined: bool = False
-) -> dict[NodeKey, bytes] | Callable[[], dict[NodeKey, bytes]]:
-    """`_fetch_nodes` on a psycopg connection, in one statement (a proof's or a frontier's
-    keys: a few dozen at most). `pipelined`: send it now, read the result later."""
+def _fetch_nodes_raw(raw: Any, polity_id: str, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
+    """`_fetch_nodes` on a psycopg connection, in one statement of one shape whatever the keys
+    (two arrays, binary), which psycopg prepares once per connection and the server plans once."""
     wanted = list(dict.fromkeys(keys))
-    cursors = []
-    for start in range(0, len(wanted), NODE_BATCH):
-        batch = wanted[start : start + NODE_BATCH]
-        pairs = ", ".join(["(%s, %s)"] * len(batch))
-        cursors.append(
-            raw.execute(
-                f"SELECT n.level, n.idx, n.hash FROM (VALUES {pairs}) AS k (level, idx)"
-                " JOIN nodes AS n ON n.polity_id = %s AND n.level = k.level AND n.idx = k.idx",
-                (*(number for key in batch for number in key), polity_id),
-            )
-        )
-
-    def read() -> dict[NodeKey, bytes]:
-        return {
-            (level, index): bytes(digest)
-            for cursor in cursors
-            for level, index, digest in cursor.fetchall()
-        }
-
-    return read if pipelined else read()
+    params = ([level for level, _ in wanted], [index for _, index in wanted], polity_id)
+    rows = raw.execute(_POSTGRESQL_NODES, params).fetchall()
+    return {(level, index): bytes(digest) for level, index, digest in rows}
 
 
 def _append_params(
