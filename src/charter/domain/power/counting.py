@@ -42,8 +42,10 @@ below 2^53.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from functools import cache
 from itertools import combinations
 from typing import Any, Literal
@@ -55,11 +57,13 @@ from charter.domain.power.game import Game, PowerError
 
 __all__ = ["Conjunction", "Method", "conjunctions", "swing_counts"]
 
-Method = Literal["auto", "dp", "mitm"]
+Method = Literal["auto", "dp", "mitm", "compiled"]
 
 MAX_ALTERNATIVES = 16
 MAX_CELLS = 400_000_000  # uint64 cells of one dynamic programme (3.2 GB): refuse beyond
 MITM_PLAYERS = 36
+COMPILED_WORK = 2_000_000  # cells × free players from which the compiled loops repay loading them
+PARALLEL_CELLS = 100_000_000  # uint64 cells (800 MB) that the threads' tables may hold at once
 
 U64 = np.uint64
 
@@ -119,8 +123,11 @@ def swing_counts(game: Game, by_size: bool, method: Method = "auto") -> list[lis
     """c_i[s] for every player i (rows) and size s = 0..n−1 (columns); one column if not by_size."""
     n = game.n
     width = n if by_size else 1
+    signed = conjunctions(game)
+    if len(signed) == 1 and next(iter(signed.values())) == 1:  # one rule set: no sums to form
+        return _count(next(iter(signed)), n, by_size, method)
     total = [[0] * width for _ in range(n)]
-    for conjunction, sign in conjunctions(game).items():
+    for conjunction, sign in signed.items():
         counts = _count(conjunction, n, by_size, method)
         for row, add in zip(total, counts, strict=True):
             for index, value in enumerate(add):
@@ -183,6 +190,18 @@ def _count(conjunction: Conjunction, n: int, by_size: bool, method: Method) -> l
         and len(plan.free) <= MITM_PLAYERS
         and _dp_cost(plan, sized) > _mitm_cost(plan)
     )
+    use_compiled = method == "compiled" or (
+        method == "auto"
+        and not use_mitm
+        and len(plan.bounds) == 1
+        and _cells(plan, sized) * len(plan.free) >= COMPILED_WORK
+    )
+    if use_compiled:
+        if len(plan.bounds) > 1:
+            raise PowerError("the compiled count needs at most one weighted criterion")
+        if not plan.bounds:  # sizes only: one criterion that every coalition meets
+            plan = replace(plan, weights=((0,),) * n, bounds=(0,))
+        return _compiled_sized(plan, by_size) if sized else _compiled_totals(plan)
     if use_mitm:
         if len(plan.bounds) > 1 or len(plan.free) > MITM_PLAYERS:
             raise PowerError(
@@ -217,10 +236,14 @@ def _by_size(
     return result
 
 
+def _cells(plan: _Plan, sized: bool) -> int:
+    """Cells of the dynamic programme's table."""
+    return math.prod(bound + 1 for bound in plan.bounds) * (plan.rows if sized else 1)
+
+
 def _dp_cost(plan: _Plan, sized: bool) -> int:
     """Rough element operations of the dynamic programme (about five passes per player)."""
-    cells = math.prod(bound + 1 for bound in plan.bounds) * (plan.rows if sized else 1)
-    return 5 * cells * max(1, len(plan.free)) * len(_moduli(len(plan.free)))
+    return 5 * _cells(plan, sized) * max(1, len(plan.free)) * len(_moduli(len(plan.free)))
 
 
 def _mitm_cost(plan: _Plan) -> int:
@@ -279,7 +302,7 @@ def _reduce(array: NDArray[np.uint64], modulus: int) -> None:
 
 
 def _check_size(plan: _Plan, sized: bool) -> None:
-    cells = math.prod(bound + 1 for bound in plan.bounds) * (plan.rows if sized else 1)
+    cells = _cells(plan, sized)
     if cells > MAX_CELLS:
         raise PowerError(
             f"the exact count needs a table of {cells:,} cells (limit {MAX_CELLS:,}): "
@@ -393,6 +416,8 @@ def _steps(plan: _Plan, player: int, cap: int) -> int:
 def _dp_totals(plan: _Plan) -> list[int]:
     """Banzhaf swing totals per player, without sizes: P_i(B) − P_i(B − w_i)."""
     _check_size(plan, False)
+    if len(plan.bounds) == 1 and len(_moduli(len(plan.free))) == 1:
+        return _word_totals(plan)
     free = set(plan.free)
     dims = len(plan.bounds)
     bounds = np.array(plan.bounds, dtype=np.int64)
@@ -431,6 +456,8 @@ def _dp_totals(plan: _Plan) -> list[int]:
 def _dp_sized(plan: _Plan, by_size: bool) -> list[list[int]]:
     """Swing counts by coalition size (or their totals), from P[r, t] by complement size r."""
     _check_size(plan, True)
+    if len(plan.bounds) == 1 and len(_moduli(len(plan.free))) == 1:
+        return _word_sized(plan, by_size)
     n, rows = plan.n, plan.rows
     free = set(plan.free)
     dims = len(plan.bounds)
@@ -489,6 +516,172 @@ def _dp_sized(plan: _Plan, by_size: bool) -> list[list[int]]:
         by_s = [0] * n
         for index, value in enumerate(row):
             by_s[n - 1 - index] = int(value)
+        counts.append(by_s if by_size else [sum(by_s)])
+    return counts
+
+
+# --- one weighted criterion and counts below 2^62: one machine word per count ---------------
+#
+# Small games (the Electoral College, the EU Council) spend their time in fixed
+# costs, not in the table: here one NumPy operation per player builds it, the
+# division by (1 + y·x^w) is one gather for all players, and the arithmetic
+# wraps modulo 2^64, exact because every count is below 2^62.
+
+
+def _word_totals(plan: _Plan) -> list[int]:
+    bound = plan.bounds[0]
+    weight = [vector[0] for vector in plan.weights]
+    table = np.ones(bound + 1, dtype=np.uint64)
+    for player in plan.free:
+        w = weight[player]
+        if w == 0:
+            table += table
+        elif w <= bound:
+            table[w:] += table[: bound + 1 - w]  # NumPy buffers the overlap: old values are read
+    corner = int(table[bound])
+    distinct = sorted({weight[p] for p in plan.free if weight[p]})
+    swing: dict[int, int] = {}
+    if distinct:
+        w_ = np.array(distinct, dtype=np.int64)[:, None]
+        m = np.arange(1, bound // int(w_[0, 0]) + 1, dtype=np.int64)[None, :]
+        at = bound - m * w_
+        values = np.where(at >= 0, table[np.maximum(at, 0)], U64(0))
+        even = values[:, 1::2].sum(axis=1, dtype=np.uint64)  # m = 2, 4, ...
+        odd = values[:, 0::2].sum(axis=1, dtype=np.uint64)  # m = 1, 3, ...
+        swings = (U64(corner) + U64(2) * (even - odd)).view(np.int64)
+        swing = dict(zip(distinct, swings.tolist(), strict=True))
+    free = set(plan.free)
+    return [swing.get(weight[p], 0) if p in free else corner for p in range(plan.n)]
+
+
+def _word_sized(plan: _Plan, by_size: bool) -> list[list[int]]:
+    n, rows, bound = plan.n, plan.rows, plan.bounds[0]
+    weight = [vector[0] for vector in plan.weights]
+    table = np.zeros((rows, bound + 1), dtype=np.uint64)
+    table[0] = 1
+    for filled, player in enumerate(plan.free):
+        w = weight[player]
+        top = min(filled + 1, rows - 1)
+        if top >= 1 and w <= bound:
+            table[1 : top + 1, w:] += table[0:top, : bound + 1 - w]
+    usable = min(rows, n)
+    s = n - 1 - np.arange(usable)
+    with_counts = (s + 1 >= plan.min_size).astype(np.uint64)
+    without_counts = (s >= plan.min_size).astype(np.uint64)
+    distinct = sorted({weight[p] for p in plan.free})
+    w_ = np.array(distinct, dtype=np.int64)[:, None, None]  # [weight, m, r]
+    m = np.arange(usable, dtype=np.int64)[None, :, None]
+    r = np.arange(usable, dtype=np.int64)[None, None, :]
+    sign = np.where(m % 2, U64(2**64 - 1), U64(1))  # (−1)^m, modulo 2^64
+    shifted = r - m
+
+    def corner(offset: int) -> NDArray[np.uint64]:
+        at = bound - (m + offset) * w_
+        inside = (shifted >= 0) & (at >= 0)
+        values = np.where(inside, table[np.maximum(shifted, 0), np.maximum(at, 0)], U64(0))
+        summed: NDArray[np.uint64] = (values * sign).sum(axis=1, dtype=np.uint64)
+        return summed
+
+    swings = (corner(0) * with_counts - corner(1) * without_counts).view(np.int64)
+    by_weight = dict(zip(distinct, swings.tolist(), strict=True))
+    forced = (table[:usable, bound] * with_counts).view(np.int64).tolist()
+    free = set(plan.free)
+    counts = []
+    for player in range(n):
+        row = by_weight[weight[player]] if player in free else forced
+        by_s = [0] * n
+        by_s[n - usable :] = row[::-1]
+        counts.append(by_s if by_size else [sum(by_s)])
+    return counts
+
+
+# --- the compiled programme, one weighted criterion ----------------------------------------
+
+
+def _crt(residues: Sequence[NDArray[np.uint64]], moduli: Sequence[int]) -> list[int]:
+    """Exact signed ints from their residues, one array per modulus (0 stands for 2^64)."""
+    if len(moduli) == 1:  # counts below 2^62: the uint64 bits, read as signed
+        return [int(value) for value in residues[0].view(np.int64)]
+    combined = _combine([residue.astype(object) for residue in residues], moduli)
+    return [int(value) for value in combined]
+
+
+def _in_threads(work: Callable[[int], Any], moduli: Sequence[int], cells: int) -> list[Any]:
+    """`work(modulus)` for every modulus, on as many cores as the tables' memory allows.
+
+    The compiled loops release the GIL, so threads run them side by side.
+    """
+    workers = max(1, min(len(moduli), os.cpu_count() or 1, PARALLEL_CELLS // max(cells, 1)))
+    if workers == 1:
+        return [work(modulus) for modulus in moduli]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(work, moduli))
+
+
+def _compiled_totals(plan: _Plan) -> list[list[int]]:
+    """Banzhaf swing totals per player (no sizes), by the compiled programme."""
+    from charter.domain.power import _kernels
+
+    _check_size(plan, False)
+    bound = plan.bounds[0]
+    weight = [vector[0] for vector in plan.weights]
+    positive = sorted(weight[p] for p in plan.free if weight[p])
+    weightless = len(plan.free) - len(positive)
+    distinct = sorted(set(positive))
+    moduli = _moduli(len(plan.free))
+    weights_array = np.array(positive, dtype=np.int64)
+    distinct_array = np.array(distinct, dtype=np.int64)
+
+    def residues(modulus: int) -> NDArray[np.uint64]:
+        table = _kernels.prefix_totals(weights_array, bound, U64(modulus), weightless)
+        swings = _kernels.extract_totals(table, bound, distinct_array, U64(modulus))
+        return np.concatenate([table[bound:], swings])
+
+    corner, *by_weight = _crt(_in_threads(residues, moduli, bound + 1), moduli)
+    swing = dict(zip(distinct, by_weight, strict=True))
+    free = set(plan.free)
+    return [[swing.get(weight[p], 0) if p in free else corner] for p in range(plan.n)]
+
+
+def _compiled_sized(plan: _Plan, by_size: bool) -> list[list[int]]:
+    """Swing counts by coalition size (or their totals), by the compiled programme.
+
+    Per modulus, the counts with and without the player become swings before
+    the Chinese remainder theorem, so that only one value per weight and size
+    is rebuilt.
+    """
+    from charter.domain.power import _kernels
+
+    _check_size(plan, True)
+    n, rows, bound = plan.n, plan.rows, plan.bounds[0]
+    weight = [vector[0] for vector in plan.weights]
+    descending = np.array(sorted((weight[p] for p in plan.free), reverse=True), dtype=np.int64)
+    distinct = sorted({weight[p] for p in plan.free})
+    distinct_array = np.array(distinct, dtype=np.int64)
+    usable = min(rows, n)
+    s = n - 1 - np.arange(usable)  # the size of S for each complement size r
+    with_counts = (s + 1 >= plan.min_size).astype(np.uint64)
+    without_counts = (s >= plan.min_size).astype(np.uint64)
+    moduli = _moduli(len(plan.free))
+
+    def residues(modulus: int) -> NDArray[np.uint64]:
+        table = _kernels.prefix_sized(descending, bound, rows, U64(modulus))
+        with_, without = _kernels.extract_sized(table, bound, distinct_array, U64(modulus))
+        gained = with_[:, :usable] * with_counts
+        lost = without[:, :usable] * without_counts
+        swings = gained - lost  # wraps modulo 2^64 ...
+        if modulus:  # ... and back into [0, p)
+            swings[gained < lost] += U64(modulus)
+        return np.concatenate([table[:usable, bound] * with_counts, swings.ravel()])
+
+    values = _crt(_in_threads(residues, moduli, rows * (bound + 1)), moduli)
+    position = {value: (index + 1) * usable for index, value in enumerate(distinct)}
+    free = set(plan.free)
+    counts = []
+    for player in range(n):
+        at = position[weight[player]] if player in free else 0
+        by_s = [0] * n
+        by_s[n - usable :] = values[at : at + usable][::-1]
         counts.append(by_s if by_size else [sum(by_s)])
     return counts
 

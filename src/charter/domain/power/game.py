@@ -249,6 +249,18 @@ class Game:
         object.__setattr__(self, "alternatives", alternatives)
         object.__setattr__(self, "vetoes", vetoes)
 
+    def __hash__(self) -> int:
+        """Hashed once: the counts are kept by game, and hashing every exact weight is slow."""
+        kept: int | None = self.__dict__.get("_hash")
+        if kept is None:
+            kept = hash((self.players, self.alternatives, self.vetoes, self.title))
+            object.__setattr__(self, "_hash", kept)
+        return kept
+
+    def __getstate__(self) -> dict[str, object]:
+        """Without the kept hash: string hashes differ from one process to the next."""
+        return {key: value for key, value in self.__dict__.items() if key != "_hash"}
+
     @property
     def n(self) -> int:
         return len(self.players)
