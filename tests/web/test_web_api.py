@@ -130,6 +130,11 @@ def test_openapi_schema_covers_every_api_route(client: TestClient) -> None:
         "/api/polities/{polity_id}/receipts/{seq}",
         "/api/polities/{polity_id}/receipts/check",
         "/api/polities/{polity_id}/motions/{motion}/closing",
+        "/api/polities/{polity_id}/cosignings",
+        "/api/polities/{polity_id}/cosignings/{cosigning_id}",
+        "/api/polities/{polity_id}/cosignings/{cosigning_id}/sign",
+        "/api/polities/{polity_id}/cosignings/{cosigning_id}/decline",
+        "/api/polities/{polity_id}/cosignings/{cosigning_id}/withdraw",
         "/api/me",
         "/api/tokens",
         "/api/tokens/{token_id}",
@@ -191,7 +196,7 @@ def test_a_malformed_act_is_422_with_its_path_and_stores_nothing(
         ({"args": {}}, "invalid_request", "act"),
         (
             {"act": "appoint", "args": {}, "cosigned_by": ["molotov"]},
-            "cosignature_unsupported",
+            "cosignature_needs_cosigners",
             "cosigned_by",
         ),
     ]

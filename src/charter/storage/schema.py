@@ -190,7 +190,12 @@ web_cosignings = Table(
     Column("proposer", Text, nullable=False),
     Column("act", Text, nullable=False, comment="JSON: act, args, power, as, note"),
     Column("cosigners", Text, nullable=False, comment="JSON list of the people asked"),
-    Column("status", Text, nullable=False, comment="pending, performed, declined, withdrawn"),
+    Column(
+        "status",
+        Text,
+        nullable=False,
+        comment="pending, performing, performed, declined, withdrawn or failed",
+    ),
     Column("created_at", Float, nullable=False),
     Column("seq", BigInteger, nullable=True, comment="the ledger entry, once performed"),
     Index("ix_web_cosignings_polity_id", "polity_id", "status"),

@@ -34,7 +34,7 @@ from charter.web.views import (
     state_view,
 )
 
-__all__ = ["perform", "router"]
+__all__ = ["perform", "perform_as", "router"]
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody} for status in (400, 401, 403, 404, 422, 429)
@@ -95,6 +95,18 @@ def perform(request: Request, polity_id: str, body: ActRequest, csrf: str | None
             f" /api/polities/{polity_id}/cosignings and each co-signer signs it there",
             where="cosigned_by",
         )
+    return perform_as(request, polity_id, who.person, body, ())
+
+
+def perform_as(
+    request: Request,
+    polity_id: str,
+    actor: str,
+    body: ActRequest,
+    cosigned_by: tuple[str, ...],
+) -> ActResult:
+    """Perform `body` as `actor` (whose credential the caller has checked), co-signed by
+    `cosigned_by` (who have each signed it themselves)."""
     runtime = runtime_of(request)
     with runtime.polities() as service:
         service.store.head(polity_id)  # an unknown polity is 404 before anything else
@@ -107,17 +119,18 @@ def perform(request: Request, polity_id: str, body: ActRequest, csrf: str | None
         secret = motion is not None and motion.secret and motion.status == "open"
         box_item: dict[str, Any] | None = None
         if secret and motion is not None and body.act == "cast-ballot":
-            box_item = secret_ballot(polity, motion, args, who.person, now)
+            box_item = secret_ballot(polity, motion, args, actor, now)
             args = {"motion": motion.id}
         elif secret and motion is not None and body.act == "close-vote" and "box" not in args:
             args["box"] = runtime.box.contents(polity_id, motion.id)
         act = Act(
-            actor=who.person,
+            actor=actor,
             kind=body.act,
             time=now,
             args=args,
             power=body.power,
             capacity=body.as_,
+            cosigned_by=cosigned_by,
             note=body.note,
         )
         code = None if box_item is None else runtime.box.put(polity_id, str(name), box_item)
@@ -153,9 +166,13 @@ def perform(request: Request, polity_id: str, body: ActRequest, csrf: str | None
         granted=granted,
         basis=entry.outcome.basis,
         effects=list(entry.outcome.effects),
-        entry={"seq": seq, **entry.as_dict()},
+        entry={"seq": seq, **entry.as_dict(), **_cosigned(entry.act.cosigned_by)},
         receipt=receipt,
     )
+
+
+def _cosigned(cosigners: tuple[str, ...]) -> dict[str, Any]:
+    return {"cosigned_by": list(cosigners)} if cosigners else {}
 
 
 @router.post("/polities/{polity_id}/acts", tags=["acts"])

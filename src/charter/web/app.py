@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from charter import __version__
-from charter.web import api, pages
+from charter.web import api, api_cosign, pages
 from charter.web.errors import install_error_handlers
 from charter.web.runtime import Runtime, Settings, _now
 from charter.web.security import SecurityHeaders
@@ -54,6 +54,7 @@ def create_app(
     app.state.runtime = runtime
     install_error_handlers(app)
     app.include_router(api.router)
+    app.include_router(api_cosign.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), "static")
     app.add_middleware(SecurityHeaders, hsts=runtime.settings.secure_cookies)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from fastapi import APIRouter, Form, Query, Request
@@ -19,6 +19,7 @@ from starlette.datastructures import FormData
 
 from charter.web.accounts import AccountError
 from charter.web.api import perform
+from charter.web.api_cosign import answer_cosigning, propose_cosigning, withdraw_cosigning
 from charter.web.auth import (
     check_csrf,
     check_login_token,
@@ -178,6 +179,8 @@ def powers_page(request: Request, polity_id: str, entry: int | None = Query(None
     who = principal(request)
     answers: list[dict[str, Any]] = []
     moves: list[dict[str, Any]] = []
+    to_sign: list[dict[str, Any]] = []
+    mine: list[dict[str, Any]] = []
     with runtime.polities() as service:
         polity = service.polity(polity_id)
         name = polity.constitution.name
@@ -185,6 +188,16 @@ def powers_page(request: Request, polity_id: str, entry: int | None = Query(None
             now = runtime.now()
             answers = [a.as_dict() for a in my_powers(polity, who.person, now)]
             moves = [m.as_dict() for m in motion_moves(polity, who.person, now)]
+    if who is not None and who.polity_id == polity_id:
+        for cosigning in runtime.cosign.of_polity(polity_id):
+            view = cosigning.as_dict()
+            if cosigning.proposer == who.person:
+                mine.append(view)
+            elif who.person in cosigning.cosigners:
+                view["mine_to_answer"] = (
+                    cosigning.status == "pending" and who.person in cosigning.waiting_for
+                )
+                to_sign.append(view)
     return render(
         request,
         "powers.html",
@@ -192,6 +205,8 @@ def powers_page(request: Request, polity_id: str, entry: int | None = Query(None
             "polity": {"id": polity_id, "name": name},
             "answers": answers,
             "moves": moves,
+            "to_sign": to_sign,
+            "mine": mine,
             "outcome": _outcome(request, polity_id, entry),
             "tab": "powers",
         },
@@ -319,7 +334,10 @@ def _form_act(form: FormData) -> ActRequest:
             raise WebError(422, "invalid_request", "the arguments must be a mapping", "args")
         args = loaded
     power = str(form.get("power") or "") or None
-    return ActRequest.model_validate({"act": kind, "args": args, "power": power})
+    cosigners = [p.strip() for p in str(form.get("cosigners") or "").split(",") if p.strip()]
+    return ActRequest.model_validate(
+        {"act": kind, "args": args, "power": power, "cosigned_by": cosigners}
+    )
 
 
 @router.post("/p/{polity_id}/act")
@@ -333,11 +351,31 @@ async def act_from_form(request: Request, polity_id: str) -> Response:
     if who is not None:
         check_csrf(who, csrf)  # before reading the act: a forged form learns nothing
     body = _form_act(form)
+    if body.cosigned_by:
+        await run_in_threadpool(propose_cosigning, request, polity_id, body, csrf)
+        return RedirectResponse(f"/p/{polity_id}/powers#cosignings", status_code=303)
     result = await run_in_threadpool(perform, request, polity_id, body, csrf)
-    if result.receipt is not None:
+    if result.receipt is not None and result.receipt.get("secret"):
         # Shown once, in this response alone: the receipt is never in a URL or stored.
         return _receipt_page(request, polity_id, result.receipt, None, result.seq)
     return RedirectResponse(f"/p/{polity_id}/{back}?entry={result.seq}", status_code=303)
+
+
+@router.post("/p/{polity_id}/cosignings/{cosigning_id}/{answer}")
+def cosigning_from_form(
+    request: Request, polity_id: str, cosigning_id: int, answer: str, csrf_token: str = Form("")
+) -> Response:
+    """Sign, decline or withdraw a pending co-signed act from the "my powers" page."""
+    if answer == "withdraw":
+        withdraw_cosigning(request, polity_id, cosigning_id, csrf_token)
+        return RedirectResponse(f"/p/{polity_id}/powers#cosignings", status_code=303)
+    if answer not in ("sign", "decline"):
+        raise WebError(404, "not_found", f"no such answer '{answer}'", "answer")
+    kind: Literal["signed", "declined"] = "signed" if answer == "sign" else "declined"
+    _, result = answer_cosigning(request, polity_id, cosigning_id, kind, csrf_token)
+    if result is not None:
+        return RedirectResponse(f"/p/{polity_id}/powers?entry={result.seq}", status_code=303)
+    return RedirectResponse(f"/p/{polity_id}/powers#cosignings", status_code=303)
 
 
 # -- ballot receipts ------------------------------------------------------------------------------

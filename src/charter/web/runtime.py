@@ -22,6 +22,7 @@ from charter.keys import KeyRing
 from charter.services.polities import PolityService
 from charter.storage import Durability, LedgerStore, open_store
 from charter.web.accounts import AccountStore
+from charter.web.cosign import CosignStore
 from charter.web.receipts import BallotBox
 
 __all__ = ["Runtime", "Settings"]
@@ -59,6 +60,7 @@ class Runtime:
             self.service = PolityService(self.store, KeyRing(key_dir), clock=clock)
             self.accounts = AccountStore(self.store.engine, hasher)
             self.box = BallotBox(self.store.engine)
+            self.cosign = CosignStore(self.store.engine)
             self.secret = self.accounts.secret()
         except BaseException:
             self.store.close()

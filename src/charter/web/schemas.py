@@ -6,7 +6,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ActRequest", "ActResult", "ErrorBody", "TokenIssued", "TokenRequest"]
+__all__ = [
+    "ActRequest",
+    "ActResult",
+    "CosignAnswer",
+    "CosigningView",
+    "ErrorBody",
+    "TokenIssued",
+    "TokenRequest",
+]
 
 
 class ErrorBody(BaseModel):
@@ -29,7 +37,9 @@ class ActRequest(BaseModel):
     as_: str | None = Field(None, alias="as", description="The office the actor acts as.")
     cosigned_by: list[str] = Field(
         default_factory=list,
-        description="Not yet accepted through the web: a co-signer must sign for themselves.",
+        description="The members who must co-sign (a grant's `cosign`). Accepted only when"
+        " proposing an act for co-signature (POST .../cosignings): each co-signer then signs"
+        " it for themselves; posted to .../acts it is refused (422).",
     )
     note: str = ""
 
@@ -62,3 +72,27 @@ class TokenIssued(BaseModel):
     id: int
     token: str = Field(description="Shown once; send it as 'Authorization: Bearer TOKEN'.")
     scopes: list[str]
+
+
+class CosigningView(BaseModel):
+    """An act proposed for co-signature, and where it stands."""
+
+    id: int
+    polity: str
+    proposer: str = Field(description="Who proposed it; the act is performed as theirs.")
+    act: dict[str, Any] = Field(description="The act as proposed (without cosigned_by).")
+    cosigners: list[str] = Field(description="Who must sign, each for themselves.")
+    answers: dict[str, str] = Field(description="Each answer so far: signed or declined.")
+    waiting_for: list[str]
+    status: str = Field(
+        description="pending, performing, performed (see seq), declined, withdrawn, or failed"
+        " (the act could not be performed: it was malformed by then)."
+    )
+    seq: int | None = Field(None, description="The ledger entry, once performed.")
+
+
+class CosignAnswer(BaseModel):
+    """A co-signer's answer; with the last signature, the act as performed and judged."""
+
+    cosigning: CosigningView
+    result: ActResult | None = None

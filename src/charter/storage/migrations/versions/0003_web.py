@@ -95,7 +95,7 @@ def upgrade() -> None:
             "status",
             sa.Text(),
             nullable=False,
-            comment="pending, performed, declined, withdrawn",
+            comment="pending, performing, performed, declined, withdrawn or failed",
         ),
         sa.Column("created_at", sa.Float(), nullable=False),
         sa.Column(
