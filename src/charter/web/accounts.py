@@ -163,6 +163,16 @@ class AccountStore:
             raise AccountError(f"{person} already has an account in {polity_id}") from None
         return password
 
+    def admit(self, polity_id: str, person: str) -> str:
+        """The account of a member just admitted (a new one, or a fresh password for a
+        returning member's old one): its one-time password."""
+        if self.find(polity_id, person) is None:
+            try:
+                return self.add(polity_id, person)
+            except AccountError:
+                pass  # made meanwhile by another worker: give it a fresh password instead
+        return self.reset(polity_id, person)
+
     def reset(self, polity_id: str, person: str) -> str:
         """A new password for an existing account (its sessions end); the password."""
         password = secrets.token_urlsafe(12)

@@ -25,7 +25,14 @@ from charter.web.receipts import (
     open_receipt,
     secret_ballot,
 )
-from charter.web.schemas import ActRequest, ActResult, ErrorBody, TokenIssued, TokenRequest
+from charter.web.schemas import (
+    ActRequest,
+    ActResult,
+    ErrorBody,
+    NewAccount,
+    TokenIssued,
+    TokenRequest,
+)
 from charter.web.views import (
     checkpoint_view,
     constitution_view,
@@ -82,6 +89,8 @@ def polity_inspection(request: Request, polity_id: str) -> dict[str, Any]:
 def perform(request: Request, polity_id: str, body: ActRequest, csrf: str | None) -> ActResult:
     """Perform `body` as the signed-in member; shared by the API and the pages' forms.
 
+    Whoever the act made a member (an admission, or a carried motion admitting
+    them) gets an account, its one-time password returned to the actor alone.
     A ballot on a secret vote goes into the ballot box (checked first, under a
     new receipt) and the ledger records only that its voter voted; closing a
     secret vote hands in the box, sorted by receipt, unless the act brings one.
@@ -113,6 +122,7 @@ def perform_as(
         service.keys.load(polity_id)  # no key, no checkpoint: refuse before anything is stored
         now = runtime.now()
         polity = service.polity(polity_id)
+        members_before = polity.state.members
         args = dict(body.args)
         name = args.get("motion")
         motion = polity.state.motions.get(name) if isinstance(name, str) else None
@@ -141,6 +151,7 @@ def perform_as(
                 runtime.box.take(polity_id, str(name), code)
             raise
         granted = entry.outcome.granted
+        admitted = sorted(service.polity(polity_id).state.members - members_before)
         if code is not None and not granted:
             runtime.box.take(polity_id, str(name), code)
         if secret and body.act == "close-vote" and granted:
@@ -160,6 +171,10 @@ def perform_as(
                 }
             else:
                 receipt = open_receipt(service, polity_id, seq)
+    accounts = [
+        NewAccount(person=person, password=runtime.accounts.admit(polity_id, person))
+        for person in admitted
+    ]
     return ActResult(
         seq=seq,
         verdict=entry.outcome.verdict,
@@ -168,6 +183,7 @@ def perform_as(
         effects=list(entry.outcome.effects),
         entry={"seq": seq, **entry.as_dict(), **_cosigned(entry.act.cosigned_by)},
         receipt=receipt,
+        accounts=accounts,
     )
 
 

@@ -355,6 +355,20 @@ async def act_from_form(request: Request, polity_id: str) -> Response:
         await run_in_threadpool(propose_cosigning, request, polity_id, body, csrf)
         return RedirectResponse(f"/p/{polity_id}/powers#cosignings", status_code=303)
     result = await run_in_threadpool(perform, request, polity_id, body, csrf)
+    if result.accounts:
+        # The new members' passwords are shown once, in this response alone.
+        with runtime_of(request).polities() as service:
+            name = service.polity(polity_id).constitution.name
+        return render(
+            request,
+            "admitted.html",
+            {
+                "polity": {"id": polity_id, "name": name},
+                "accounts": result.accounts,
+                "outcome": _outcome(request, polity_id, result.seq),
+                "tab": back,
+            },
+        )
     if result.receipt is not None and result.receipt.get("secret"):
         # Shown once, in this response alone: the receipt is never in a URL or stored.
         return _receipt_page(request, polity_id, result.receipt, None, result.seq)

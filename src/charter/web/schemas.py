@@ -12,6 +12,7 @@ __all__ = [
     "CosignAnswer",
     "CosigningView",
     "ErrorBody",
+    "NewAccount",
     "TokenIssued",
     "TokenRequest",
 ]
@@ -44,6 +45,13 @@ class ActRequest(BaseModel):
     note: str = ""
 
 
+class NewAccount(BaseModel):
+    """An account made for a member the act admitted: its password is shown this once."""
+
+    person: str
+    password: str = Field(description="One-time: give it to the new member, who signs in with it.")
+
+
 class ActResult(BaseModel):
     """The act as recorded: granted with its clause, or refused with its reason."""
 
@@ -58,6 +66,10 @@ class ActResult(BaseModel):
         description="For a ballot granted: the voter's receipt, shown once. An open ballot's"
         " names its entry and carries an inclusion proof; a secret ballot's holds a random"
         " receipt code and the ballot, never the voter.",
+    )
+    accounts: list[NewAccount] = Field(
+        default_factory=list,
+        description="Accounts made for the members this act admitted (shown once).",
     )
 
 

@@ -1,0 +1,77 @@
+"""Accounts come from the constitution's admission act: the admitting officer sees the password once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from club_support import CLUB, act, build_club
+from fastapi.testclient import TestClient
+from web_support import Site, form_token, sign_in
+
+from charter.storage import open_store
+from charter.web.accounts import AccountStore
+
+
+@pytest.fixture
+def club(database: str, tmp_path: Path) -> Site:
+    return build_club(database, tmp_path)
+
+
+def _accounts(site: Site) -> list[str]:
+    with open_store(site.url) as store:
+        return AccountStore(store.engine).people(CLUB)
+
+
+def test_admitting_a_member_makes_their_account_and_shows_the_password_once(club: Site) -> None:
+    with club.client() as ben:
+        csrf = sign_in(ben, "ben", club.passwords["ben"], CLUB)
+        result = act(ben, csrf, "admit", person="fay")
+        assert result["granted"], result
+        assert [a["person"] for a in result["accounts"]] == ["fay"]
+        password = result["accounts"][0]["password"]
+    assert "fay" in _accounts(club)
+    with club.client() as fay:
+        sign_in(fay, "fay", password, CLUB)
+        assert fay.get("/api/me").json()["person"] == "fay"
+
+
+def test_a_refused_admission_makes_no_account(club: Site) -> None:
+    with club.client() as dee:
+        csrf = sign_in(dee, "dee", club.passwords["dee"], CLUB)
+        result = act(dee, csrf, "admit", person="fay")
+        assert result["granted"] is False
+        assert result["accounts"] == []
+    assert "fay" not in _accounts(club)
+
+
+def test_an_act_admitting_nobody_returns_no_accounts(club: Site) -> None:
+    with club.client() as ana:
+        csrf = sign_in(ana, "ana", club.passwords["ana"], CLUB)
+        result = act(ana, csrf, "table-motion", body="board", motion="m", text="t")
+        assert result["granted"]
+        assert result["accounts"] == []
+
+
+def test_admitting_from_the_page_shows_the_one_time_password(club: Site) -> None:
+    with club.client() as ben:
+        sign_in(ben, "ben", club.passwords["ben"], CLUB)
+        page = ben.get(f"/p/{CLUB}/powers").text
+        shown = ben.post(
+            f"/p/{CLUB}/act",
+            data={
+                "csrf_token": form_token(page),
+                "act": "admit",
+                "args": "{person: gus}",
+                "return_to": "powers",
+            },
+        )
+        assert shown.status_code == 200
+        assert "Shown once" in shown.text
+        password = shown.text.split('<code class="password">', 1)[1].split("</code>")[0]
+    with TestClient(ben.app, base_url="https://testserver") as gus:
+        sign_in(gus, "gus", password, CLUB)
+        recorded = gus.get(f"/api/polities/{CLUB}/entries", params={"limit": 500}).text
+        assert "gus" in recorded
+        assert password not in recorded  # the ledger holds the admission, never the password
+        assert password not in gus.get(f"/p/{CLUB}/powers").text
