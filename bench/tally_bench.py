@@ -214,13 +214,14 @@ def best_of(repeat: int, function: Callable[[], Any]) -> tuple[float, Any]:
 def fresh(profile: Profile) -> Profile:
     """The profile as the reader returned it, without anything a count cached on it.
 
-    Kept: the rank matrix and, when the reader parsed strict orders, those orders (the
-    reader's work, timed in the read). Dropped: the pairwise matrix, first choices and
-    anything else an earlier count derived, so each count starts cold.
+    Kept: the rank matrix and, when the reader parsed strict orders, those orders and
+    their contiguous first-choice column (the reader's work, timed in the read). Dropped:
+    the pairwise matrix and anything else an earlier count derived, so each count starts
+    cold.
     """
     copy = Profile(profile.candidates, profile.ranks, profile.counts, profile.withdrawn)
     if profile.__dict__.get("_from_one"):
-        attach_orders(copy, profile.orders)
+        attach_orders(copy, profile.orders, profile.__dict__.get("first_choices"))
     return copy
 
 

@@ -111,6 +111,38 @@ def test_attached_orders_give_first_choices_without_the_rank_matrix_pass():
         attach_orders(copy, profile.orders[:, :1])
 
 
+def test_attached_orders_keep_a_contiguous_first_choice_column():
+    # plurality reads this column; a view into the order matrix would stride 8·m bytes a row
+    profile = Profile.from_rankings(["a", "b", "c"], [(["b", "a"], 2), (["c"], 1), ([], 4)])
+    copy = attach_orders(Profile(profile.candidates, profile.ranks, profile.counts), profile.orders)
+    firsts = copy.__dict__["first_choices"]
+    assert firsts.flags.c_contiguous
+    assert firsts.base is None  # its own memory, not a view of the orders
+    assert firsts.tolist() == reference_first_choices(profile.ranks).tolist()
+    given = np.ascontiguousarray(profile.orders[:, 0])
+    again = Profile(profile.candidates, profile.ranks, profile.counts)
+    assert attach_orders(again, profile.orders, given).first_choices is given
+    with pytest.raises(Exception, match="contiguous int64 column"):
+        attach_orders(again, profile.orders, profile.orders[:, 0])  # a strided view
+    with pytest.raises(Exception, match="contiguous int64 column"):
+        attach_orders(again, profile.orders, given[:2].copy())
+
+
+@pytest.mark.parametrize("empty", [False, True])
+def test_plurality_from_reader_orders_equals_plurality_from_the_rank_matrix(empty):
+    rng = np.random.default_rng(7)
+    profile = random_profile(rng, n=6, ties=False, gaps=False)
+    if empty:  # an empty ballot counts for nobody (and takes the masked path)
+        ranks = np.vstack([profile.ranks, np.zeros((1, 6), dtype=profile.ranks.dtype)])
+        counts = np.append(profile.counts, 3.0)
+        profile = Profile(profile.candidates, ranks, counts)
+    cold = Profile(profile.candidates, profile.ranks, profile.counts)
+    attached = attach_orders(
+        Profile(profile.candidates, profile.ranks, profile.counts), cold.orders.copy()
+    )
+    assert run_tally("plurality", attached).evidence == run_tally("plurality", cold).evidence
+
+
 def reference_advance(orders, rows, start, continuing):
     positions, candidates = [], []
     for row, first in zip(rows.tolist(), start.tolist(), strict=True):

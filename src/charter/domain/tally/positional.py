@@ -35,10 +35,14 @@ __all__ = ["borda", "borda_scores", "plurality"]
 def plurality(profile: Profile, seats: int, ties: TieBreaker) -> TallyResult:
     # A ballot counts for the one candidate it ranks 1; tying several first, it counts for none.
     choices = profile.first_choices
-    counted = choices >= 0
-    firsts = np.bincount(
-        choices[counted], weights=profile.counts[counted], minlength=len(profile.candidates)
-    ).astype(np.float64)
+    n = len(profile.candidates)
+    if n and choices.size and int(choices.min()) >= 0:  # every ballot counts: no masked copies
+        firsts = np.bincount(choices, weights=profile.counts, minlength=n).astype(np.float64)
+    else:
+        counted = choices >= 0
+        firsts = np.bincount(choices[counted], weights=profile.counts[counted], minlength=n).astype(
+            np.float64
+        )
     order = sorted(range(len(firsts)), key=lambda c: -firsts[c])
     winners: list[int] = []
     while len(winners) < seats:
