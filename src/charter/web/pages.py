@@ -31,6 +31,7 @@ from charter.web.auth import (
     set_login_cookie,
     set_session,
 )
+from charter.web.charts import result_chart
 from charter.web.errors import WebError
 from charter.web.powers import motion_moves, my_powers
 from charter.web.receipts import check_receipt, open_receipt, parse_receipt_text
@@ -161,12 +162,18 @@ def motions_page(request: Request, polity_id: str, entry: int | None = Query(Non
     bodies = [{"id": "members", "name": "the members"}] + [
         {"id": b["id"], "name": b["name"]} for b in view["bodies"]
     ]
+    charts = {
+        m["id"]: result_chart(m["result"], f"motion-{m['id']}")
+        for m in view["motions"]
+        if m["result"] is not None
+    }
     return render(
         request,
         "motions.html",
         {
             "polity": view,
             "bodies": bodies,
+            "charts": charts,
             "outcome": _outcome(request, polity_id, entry),
             "tab": "motions",
         },
