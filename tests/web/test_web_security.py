@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -122,9 +123,12 @@ def test_security_headers_on_pages_api_and_errors(sqlite_client: TestClient) -> 
 
 def test_pages_carry_no_inline_script(sqlite_client: TestClient, sqlite_site: Site) -> None:
     sign_in(sqlite_client, "stalin", sqlite_site.passwords["stalin"])
-    for page in ("", "/constitution", "/motions", "/powers", "/ledger"):
+    for page in ("", "/constitution", "/motions", "/powers", "/ledger", "/receipt"):
         html = sqlite_client.get(f"/p/{POLITY}{page}").text
-        assert "<script" not in html
+        scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
+        assert all(re.fullmatch(r' src="/static/[a-z]+\.js" defer', a) for a, _ in scripts), page
+        assert all(not body.strip() for _, body in scripts), page
+        assert html.count("<script") == len(scripts)
         assert " style=" not in html
 
 
