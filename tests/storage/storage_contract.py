@@ -10,6 +10,7 @@ import random
 import signal
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Table, func, select
@@ -527,6 +528,55 @@ class StoreContract:
         assert store.pending(polity) == []
         hashes = store.leaf_hashes(polity, 0, 4)
         assert store.head(polity) == Head(4, naive_root(hashes))
+
+    def test_rows_of_killed_writers_are_reclaimed_and_their_acts_kept_once(
+        self, url, store, polity, tmp_path
+    ):
+        store.append(polity, 0, items([b"genesis"]))
+        judged: list[bytes] = []
+
+        def judge(size, missed, pending):
+            judged.extend(request for _, request in pending)
+            return Combination([Judged(t, items([r])) for t, r in pending])
+
+        def queued_by_another_process(payload: str, out: Path):
+            proc = start_writer("queue", url, polity, payload, stdout=out)
+            _wait_for(lambda: len(lines(out)) == 1, [proc])
+            return proc, int(lines(out)[0])
+
+        first, first_ticket = queued_by_another_process("settled, then killed", tmp_path / "1")
+        mine = store.enqueue(polity, b"mine")
+        assert store.combine(polity, mine, 1, 1, judge).seq == 2  # settles the other's too
+        assert store.reclaim(polity) == 0  # its writer lives and may still read the outcome
+        assert row_count(store, pending_acts) == 2
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        second, second_ticket = queued_by_another_process("pending, then killed", tmp_path / "2")
+        second.send_signal(signal.SIGKILL)
+        second.wait(timeout=10)
+
+        assert store.reclaim(polity) == 1  # the first's settled row; the pending one waits
+        assert store.pending(polity) == [second_ticket]
+        with pytest.raises(NotPending):
+            store.combine(polity, first_ticket, 1, 1, judge)
+        after = store.enqueue(polity, b"after")
+        # Appends the dead writer's pending request like any other, and reclaims its row.
+        assert store.combine(polity, after, 1, 3, judge).seq == 4
+        assert judged == [b"settled, then killed", b"mine", b"pending, then killed", b"after"]
+        assert store.entries(polity, 0, 5) == [
+            b"genesis",
+            b"settled, then killed",
+            b"mine",
+            b"pending, then killed",
+            b"after",
+        ]
+        assert store.pending(polity) == []
+        assert row_count(store, pending_acts) == 1  # this store's own, read and held
+        hashes = store.leaf_hashes(polity, 0, 5)
+        assert store.head(polity) == Head(5, naive_root(hashes))
+        store.close()
+        with open_store(url, create=False) as again:
+            assert row_count(again, pending_acts) == 0
 
     def test_a_killed_writer_loses_no_acknowledged_entry(self, url, store, tmp_path):
         runs = 15

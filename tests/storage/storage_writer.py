@@ -12,6 +12,8 @@ storage_writer.py combine URL POLITY WORKER COUNT GO_FILE
 storage_writer.py hang URL POLITY PAYLOAD
     enqueue PAYLOAD, then combine with a judge that prints "judging" and never
     returns (the test kills it there, holding the polity's lock).
+storage_writer.py queue URL POLITY PAYLOAD
+    enqueue PAYLOAD, print its ticket and wait, holding the request, until killed.
 """
 
 from __future__ import annotations
@@ -113,6 +115,12 @@ def hang(store: LedgerStore, polity: str, payload: str) -> None:
     store.combine(polity, ticket, 1, 0, judge)
 
 
+def queue(store: LedgerStore, polity: str, payload: str) -> None:
+    say(str(store.enqueue(polity, payload.encode())))
+    while True:
+        time.sleep(1)
+
+
 def main(argv: list[str]) -> None:
     mode, url, polity, *rest = argv
     store = open_store(url, create=False)
@@ -128,6 +136,9 @@ def main(argv: list[str]) -> None:
     elif mode == "hang":
         (payload,) = rest
         hang(store, polity, payload)
+    elif mode == "queue":
+        (payload,) = rest
+        queue(store, polity, payload)
     else:
         raise SystemExit(f"unknown mode {mode!r}")
     store.close()

@@ -38,6 +38,7 @@ from charter.storage.errors import (
     PolityExists,
     UnknownPolity,
 )
+from charter.storage.owners import POSTGRESQL_KEY, FileOwners, owners_path
 from charter.storage.records import Checkpoint, Combination, Head, PolityRecord, Settled
 from charter.storage.schema import checkpoints, constitutions, entries, polities
 from charter.storage.version import require_current
@@ -69,6 +70,13 @@ class LedgerStore:
         # Per polity: (size, frontier nodes) as this store last committed them. Stored nodes
         # never change, so this stays true of the log at that size; appends check the size.
         self._frontiers: dict[str, tuple[int, dict[NodeKey, bytes]]] = {}
+        # Who holds which queued request (see charter.storage.owners): on PostgreSQL a
+        # connection of this store's own, whose session holds the tickets' advisory locks;
+        # on SQLite byte-range locks on a file beside the database.
+        self._holding: Any = None
+        self._owners = FileOwners(
+            owners_path(engine.url.database) if engine.dialect.name == "sqlite" else None
+        )
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -78,10 +86,14 @@ class LedgerStore:
             if self._read_tickets:
                 with self._queueing() as connection:
                     _forget(connection, self._read_tickets)
+                self._owners.release(self._read_tickets)
                 self._read_tickets.clear()
         except SQLAlchemyError:
-            pass  # only leaves settled rows behind, which nothing reads
+            pass  # leaves settled rows behind, which the next combiner reclaims
         finally:
+            self._owners.close()
+            if self._holding is not None:
+                self._holding.close()  # its session's advisory locks go with it
             if self._listening is not None:
                 self._listening.close()
             if self._side is not None:
@@ -333,34 +345,95 @@ class LedgerStore:
         nothing is acknowledged before `combine` settles the request in a durable
         transaction. Rows of requests settled earlier through this store are
         deleted in the same statement.
+
+        The store holds the ticket (see `charter.storage.owners`) from before
+        the row is visible until it deletes the row, so that a combiner or
+        `reclaim` deletes it only once this process is gone.
         """
         forget, self._read_tickets = self._read_tickets, []
+        ticket: int | None = None
         try:
-            with self._queueing() as connection:
-                if connection.dialect.name == "postgresql":
-                    # One autocommit statement on the driver's own connection: one round trip.
-                    from psycopg.errors import ForeignKeyViolation
-
-                    raw = _driver_connection(connection)
-                    try:
-                        if forget:
-                            params: tuple[Any, ...] = (forget, polity_id, acts)
-                            row = raw.execute(_POSTGRESQL.enqueue_forgetting, params).fetchone()
-                        else:
-                            row = raw.execute(_POSTGRESQL.enqueue, (polity_id, acts)).fetchone()
-                    except ForeignKeyViolation as exc:
-                        raise UnknownPolity(polity_id) from exc
-                else:
+            if self.engine.dialect.name == "postgresql":
+                ticket = self._enqueue_postgresql(polity_id, acts, forget)
+            else:
+                with self._queueing() as connection:
                     if forget:
                         _forget(connection, forget)
                     row = connection.exec_driver_sql(_SQLITE.enqueue, (polity_id, acts)).one()
+                    ticket = int(row[0])
+                    self._owners.hold(ticket)  # before the commit makes the row visible
+                self._owners.release(forget)
         except IntegrityError as exc:
             self._read_tickets = forget + self._read_tickets
             raise UnknownPolity(polity_id) from exc
         except BaseException:
             self._read_tickets = forget + self._read_tickets
+            if ticket is not None:
+                self._owners.release([ticket])
             raise
+        return ticket
+
+    def _enqueue_postgresql(self, polity_id: str, acts: bytes, forget: list[int]) -> int:
+        """One autocommit statement on the store's holding connection: queue the request, take
+        its ticket's advisory lock, and delete and release the requests already read."""
+        from psycopg.errors import ForeignKeyViolation
+
+        raw = self._holder()
+        try:
+            if forget:
+                params: tuple[Any, ...] = (forget, polity_id, acts, forget)
+                row = raw.execute(_POSTGRESQL_ENQUEUE_FORGETTING, params).fetchone()
+            else:
+                row = raw.execute(_POSTGRESQL_ENQUEUE, (polity_id, acts)).fetchone()
+        except ForeignKeyViolation as exc:
+            raise UnknownPolity(polity_id) from exc
+        assert row is not None
         return int(row[0])
+
+    def _holder(self) -> Any:
+        """PostgreSQL: this store's own connection, whose session holds its tickets' locks."""
+        if self._holding is None or self._holding.closed:
+            import psycopg
+
+            url = self.engine.url.set(drivername="postgresql")
+            self._holding = psycopg.connect(
+                url.render_as_string(hide_password=False), autocommit=True
+            )
+            self._holding.execute("SET synchronous_commit TO off")  # see make_side_engine
+        return self._holding
+
+    def reclaim(self, polity_id: str) -> int:
+        """Delete the polity's settled requests whose writers are gone; how many.
+
+        A writer holds its request until it has read the outcome (see
+        `enqueue`), so a settled row nobody holds belongs to a process that died
+        first: its acts were appended (or refused) once and stay so; only the
+        row goes. Pending rows are left to the next combiner, which judges them
+        like any other (and reclaims them in the same transaction). Every
+        combiner runs this too; call it for maintenance, e.g. after a crash.
+        """
+        if self.engine.dialect.name == "postgresql":
+            with self._side_engine().connect() as connection:
+                raw = _driver_connection(connection)
+                with raw.transaction():
+                    rows = raw.execute(_POSTGRESQL_RECLAIM, (polity_id,)).fetchall()
+                    if not rows:
+                        _head_raw(raw, polity_id)
+            return len(rows)
+        with self._queueing() as connection:
+            _head(connection, polity_id)
+            reclaimed = self._reclaim_sqlite(connection, polity_id)
+        return reclaimed
+
+    def _reclaim_sqlite(self, connection: Connection, polity_id: str) -> int:
+        """Within a write transaction: delete the settled rows whose writers are gone."""
+        if not self._owners.active:
+            return 0
+        rows = connection.exec_driver_sql(_SQLITE.settled, (polity_id,)).all()
+        gone = self._owners.gone(int(row[0]) for row in rows)
+        if gone:
+            _forget(connection, gone)
+        return len(gone)
 
     def combine(
         self,
@@ -432,6 +505,7 @@ class LedgerStore:
                     sql.insert_constitution,
                     [(polity_id, version, text) for version, text in combination.constitutions],
                 )
+            self._reclaim_sqlite(connection, polity_id)  # dead writers' rows, settled or just now
         if known is not None:
             self._remember(polity_id, size + len(items), known)
         return _settled_combined(ticket, size, items, outcomes)
@@ -544,6 +618,9 @@ class LedgerStore:
                             sql.insert_constitution,
                             [(polity_id, v, text) for v, text in combination.constitutions],
                         )
+                    # Dead writers' rows, settled before or just now; the lock keeps them away
+                    # from any other combiner until the commit.
+                    cursor.execute(_POSTGRESQL_RECLAIM, (polity_id,))
                     cursor.execute(f"NOTIFY {COMBINED_CHANNEL}")  # delivered at commit
                     cursor.execute("COMMIT")
             except BaseException:
@@ -729,9 +806,9 @@ class _Statements:
     append: str
     entry_range: str
     enqueue: str
-    enqueue_forgetting: str
     queue_and_log: str
     pending: str
+    settled: str
     settle: str
     forget_one: str
     insert_constitution: str
@@ -770,8 +847,6 @@ class _Statements:
             f" AND seq < {_P} ORDER BY seq",
             "enqueue": f"INSERT INTO pending_acts (polity_id, acts) VALUES ({_P}, {_P})"
             " RETURNING ticket",
-            "enqueue_forgetting": f"WITH settled AS (DELETE FROM pending_acts WHERE ticket = ANY({_P}))"
-            f" INSERT INTO pending_acts (polity_id, acts) VALUES ({_P}, {_P}) RETURNING ticket",
             # Under the lock: the request, the queue and the entries since `known_size`.
             "queue_and_log": "SELECT 0, ticket, acts, seq, error FROM pending_acts"
             f" WHERE polity_id = {_P} AND (ticket = {_P} OR (seq IS NULL AND error IS NULL))"
@@ -779,6 +854,8 @@ class _Statements:
             f" AND seq >= {_P} ORDER BY 1, 2",
             "pending": f"SELECT ticket FROM pending_acts WHERE polity_id = {_P}"
             " AND seq IS NULL AND error IS NULL ORDER BY ticket",
+            "settled": f"SELECT ticket FROM pending_acts WHERE polity_id = {_P}"
+            " AND (seq IS NOT NULL OR error IS NOT NULL)",
             "settle": f"UPDATE pending_acts SET seq = {_P}, error = {_P} WHERE ticket = {_P}",
             "forget_one": f"DELETE FROM pending_acts WHERE ticket = {_P}",
             "insert_constitution": "INSERT INTO constitutions (polity_id, version, document)"
@@ -810,6 +887,31 @@ _POSTGRESQL_HEAD_AND_NODES = (
     "SELECT -1, size, NULL::bytea FROM polities WHERE id = %s UNION ALL " + _POSTGRESQL_NODES
 )
 """PostgreSQL: the polity's size (level -1, first) and the stored nodes among the keys."""
+
+
+_POSTGRESQL_ENQUEUE = (
+    "WITH queued AS (INSERT INTO pending_acts (polity_id, acts) VALUES (%s, %s) RETURNING ticket)"
+    f" SELECT ticket, pg_try_advisory_lock({POSTGRESQL_KEY.format(ticket='ticket')}) FROM queued"
+)
+"""PostgreSQL: queue a request and hold its ticket, in one statement (one transaction: the
+lock is taken before the row is visible to anyone)."""
+
+_POSTGRESQL_ENQUEUE_FORGETTING = (
+    "WITH settled AS (DELETE FROM pending_acts WHERE ticket = ANY(%s)),"
+    " queued AS (INSERT INTO pending_acts (polity_id, acts) VALUES (%s, %s) RETURNING ticket)"
+    f" SELECT ticket, pg_try_advisory_lock({POSTGRESQL_KEY.format(ticket='ticket')}),"
+    f" (SELECT count(*) FROM unnest(%s::bigint[]) AS read (t)"
+    f" WHERE pg_advisory_unlock({POSTGRESQL_KEY.format(ticket='read.t')})) FROM queued"
+)
+"""PostgreSQL: `_POSTGRESQL_ENQUEUE`, also deleting and releasing requests already read."""
+
+_POSTGRESQL_RECLAIM = (
+    "DELETE FROM pending_acts WHERE polity_id = %s AND CASE WHEN seq IS NOT NULL"
+    f" OR error IS NOT NULL THEN pg_try_advisory_xact_lock({POSTGRESQL_KEY.format(ticket='ticket')})"
+    " ELSE false END RETURNING ticket"
+)
+"""PostgreSQL: delete the polity's settled rows nobody holds (the lock is the transaction's,
+released at its end); CASE keeps the lock attempt to settled rows."""
 
 
 def _sql(connection: Connection) -> _Statements:
@@ -970,6 +1072,13 @@ def _insert(
     )
     connection.exec_driver_sql(sql.move_head, (new_size, root, polity_id))
     return Head(new_size, root), known
+
+
+def _head_raw(raw: Any, polity_id: str) -> Head:
+    row = raw.execute(_POSTGRESQL.head, (polity_id,)).fetchone()
+    if row is None:
+        raise UnknownPolity(polity_id)
+    return Head(int(row[0]), bytes(row[1]))
 
 
 def _head(connection: Connection, polity_id: str, *, lock: bool = False) -> Head:
