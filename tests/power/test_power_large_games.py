@@ -1,7 +1,7 @@
 """The counting paths for large games agree with the general programme and with brute force.
 
 Three programmes count one weighted criterion: the general NumPy programme
-("dp", which for at most 61 free players keeps each count in one machine
+("dp", which for at most 62 free players keeps each count in one machine
 word), the compiled loops ("compiled", numba, run for each modulus in threads),
 and meeting in the middle. Brute force only reaches n ≤ 10, where every count
 needs a single modulus; the mid-size games here (63 to 130 players) need two
@@ -72,7 +72,7 @@ def test_compiled_and_numpy_programmes_agree_beyond_one_modulus(game):
 
 def test_mid_size_games_need_several_moduli():
     # the test above exercises the Chinese remainder theorem, not one modulus
-    assert len(_moduli(62)) == 1  # counts below 2^62 fit one word
+    assert len(_moduli(62)) == 1  # counts of at most 2^62 fit one word
     assert len(_moduli(63)) == 2
     assert len(_moduli(130)) == 3
 

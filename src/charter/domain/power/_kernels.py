@@ -75,6 +75,38 @@ def _shift_add(table: U64Array, w: int, top: int, p: np.uint64) -> None:
 
 
 @_jit
+def _shift_add_pair(table: U64Array, a: int, b: int, top: int, p: np.uint64) -> None:
+    """Two players at once (a ≤ b): table[t] += table[t − a] + table[t − b] + table[t − a − b].
+
+    One pass instead of two: the table is read and written once for both, which
+    is what bounds the loop when the table does not fit in the core's cache.
+    """
+    c = a + b
+    high = top
+    while high >= a:
+        low = max(a, high - a + 1)
+        into = table[low : high + 1]
+        first = table[low - a : high + 1 - a]
+        if low >= c:
+            second = table[low - b : high + 1 - b]
+            third = table[low - c : high + 1 - c]
+            for k in range(into.shape[0]):
+                x = _add(into[k], first[k], p)
+                y = _add(second[k], third[k], p)
+                into[k] = _add(x, y, p)
+        else:
+            for k in range(into.shape[0]):
+                t = low + k
+                x = _add(into[k], first[k], p)
+                if t >= b:
+                    x = _add(x, table[t - b], p)
+                if t >= c:
+                    x = _add(x, table[t - c], p)
+                into[k] = x
+        high = low - 1
+
+
+@_jit
 def prefix_totals(weights: I64Array, bound: int, modulus: np.uint64, weightless: int) -> U64Array:
     """P[t] = #{R : w(R) ≤ t} for 0 ≤ t ≤ bound, mod `modulus`.
 
@@ -83,20 +115,26 @@ def prefix_totals(weights: I64Array, bound: int, modulus: np.uint64, weightless:
     positive and ascending: after the k lightest players, every cell beyond
     their total weight W_k holds 2^k, so each player updates only
     [w, min(W_k, bound)] and the cells beyond are filled in when reached.
+    Players are added two at a time.
     """
     p = modulus
     table = np.ones(bound + 1, dtype=np.uint64)
     total = 0
     filled = 0  # cells 0..filled are exact; beyond, the value is `saturated`
     saturated = np.uint64(1)
-    for j in range(weights.shape[0]):
-        w = weights[j]
-        total += w
+    count = weights.shape[0]
+    for j in range(0, count, 2):
+        pair = j + 1 < count
+        total += weights[j] + (weights[j + 1] if pair else 0)
         top = min(total, bound)
         if top > filled:
             table[filled + 1 : top + 1] = saturated
             filled = top
-        _shift_add(table, w, top, p)
+        if pair:
+            _shift_add_pair(table, weights[j], weights[j + 1], top, p)
+            saturated = _add(saturated, saturated, p)
+        else:
+            _shift_add(table, weights[j], top, p)
         saturated = _add(saturated, saturated, p)
     if bound > filled:
         table[filled + 1 :] = saturated

@@ -520,12 +520,12 @@ def _dp_sized(plan: _Plan, by_size: bool) -> list[list[int]]:
     return counts
 
 
-# --- one weighted criterion and counts below 2^62: one machine word per count ---------------
+# --- one weighted criterion and counts of at most 2^62: one machine word per count ---------
 #
 # Small games (the Electoral College, the EU Council) spend their time in fixed
 # costs, not in the table: here one NumPy operation per player builds it, the
 # division by (1 + y·x^w) is one gather for all players, and the arithmetic
-# wraps modulo 2^64, exact because every count is below 2^62.
+# wraps modulo 2^64, exact because every count is at most 2^62 (at most 62 free players).
 
 
 def _word_totals(plan: _Plan) -> list[int]:
@@ -600,7 +600,7 @@ def _word_sized(plan: _Plan, by_size: bool) -> list[list[int]]:
 
 def _crt(residues: Sequence[NDArray[np.uint64]], moduli: Sequence[int]) -> list[int]:
     """Exact signed ints from their residues, one array per modulus (0 stands for 2^64)."""
-    if len(moduli) == 1:  # counts below 2^62: the uint64 bits, read as signed
+    if len(moduli) == 1:  # counts of at most 2^62: the uint64 bits, read as signed
         return [int(value) for value in residues[0].view(np.int64)]
     combined = _combine([residue.astype(object) for residue in residues], moduli)
     return [int(value) for value in combined]
