@@ -66,3 +66,8 @@ bench-power: $(STAMP)  ## power indices against powerindices and powerindex (ben
 .PHONY: bench-inspect
 bench-inspect: $(STAMP)  ## the Inspection at scale: 100,000 office seats, 1,000,000 members
 	$(PY) bench/inspect_bench.py
+
+.PHONY: bench-web
+bench-web: $(STAMP)  ## ballots per second over HTTP against PostgreSQL, beside a bare ASGI INSERT (bench/web_bench.py; BENCH_ARGS=--quick)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	flock /tmp/charter-bench.lock $(PY) bench/web_bench.py $(BENCH_ARGS)
