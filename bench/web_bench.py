@@ -189,8 +189,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app: list[str], env: dict[str, str], workers: int, log: Path) -> Iterator[str]:
-    """uvicorn serving `app` on a free loopback port with `workers` processes; its base URL."""
+def serve(
+    app: list[str], env: dict[str, str], workers: int, log: Path
+) -> Iterator[tuple[str, int]]:
+    """uvicorn serving `app` on a free loopback port with `workers` processes: its base URL
+    and process id."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", *app, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", str(workers), "--no-access-log", "--log-level", "warning"]
@@ -212,7 +215,7 @@ def serve(app: list[str], env: dict[str, str], workers: int, log: Path) -> Itera
                     raise SystemExit(f"the server did not start:\n{log.read_text()}") from None
                 time.sleep(0.2)
         time.sleep(1.0 * workers)  # every worker up, not just the first
-        yield base
+        yield base, process.pid
     finally:
         process.terminate()
         try:
@@ -238,7 +241,8 @@ def run_load(
     command += ["--headless", "--users", str(users), "--spawn-rate", str(users)]
     command += ["--run-time", f"{duration}s", "--stop-timeout", "10", "--host", base]
     command += ["--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0"]
-    subprocess.run(command, env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    with (tokens_file.parent / f"{target}-locust.log").open("wb") as log:
+        subprocess.run(command, env=env, check=True, cwd=ROOT, stdout=log, stderr=log)
     answers = json.loads(output.read_text())
     first = min(row[5] for row in answers)
     last = max(row[5] for row in answers)
@@ -322,6 +326,22 @@ def check_baseline(libpq_url: str, figures: Figures) -> dict[str, int]:
     }
 
 
+def writes_per_ballot(
+    before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]], figures: Figures
+) -> str:
+    ballots = max(len(figures.acknowledged), 1)
+    parts = []
+    for table, (inserted, updated) in sorted(after.items()):
+        old_inserted, old_updated = before.get(table, (0, 0))
+        new_rows, changed = inserted - old_inserted, updated - old_updated
+        if new_rows or changed:
+            parts.append(
+                f"{table} +{new_rows / ballots:.2f}"
+                + (f"/~{changed / ballots:.2f}" if changed else "")
+            )
+    return ", ".join(parts) + " (+inserted/~updated)"
+
+
 def machine() -> str:
     model = "unknown CPU"
     try:
@@ -342,33 +362,70 @@ def postgres_version(libpq_url: str) -> str:
     return f"PostgreSQL {row[0] if row else '?'}"
 
 
-def profile_workers(server_pid_hint: str, seconds: int, out: Path) -> Callable[[], None]:
-    """Start py-spy on every uvicorn worker of the Charter server; a callable to collect."""
-    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-    if not Path(spy).exists():
-        print("(py-spy is not installed: no profile)")
+def profile(pid: int, seconds: int, out: Path) -> Callable[[], None]:
+    """py-spy (in the bench extra) on the server and its worker processes for `seconds`;
+    a callable that waits for it and prints where the workers' CPU time went."""
+    spy = Path(sys.executable).parent / "py-spy"
+    if not spy.exists():
+        print("(py-spy is not installed: no profile; pip install -e '.[bench]')")
         return lambda: None
-    pids = subprocess.run(
-        ["pgrep", "-f", server_pid_hint], capture_output=True, text=True, check=False
-    ).stdout.split()
-    spies = [
-        subprocess.Popen(
-            [
-                *(spy, "record", "--pid", pid, "--duration", str(seconds), "--format", "raw"),
-                *("--output", str(out.with_suffix(f".{pid}.txt")), "--nonblocking"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for pid in pids
-    ]
+    command = [str(spy), "record", "--pid", str(pid), "--subprocesses", "--nonblocking"]
+    command += ["--duration", str(seconds), "--format", "raw", "--output", str(out)]
+    spying = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def collect() -> None:
-        for spy_process in spies:
-            spy_process.wait()
-        print(f"profiles: {out.parent}/{out.stem}.*.txt (py-spy raw, for flame graphs)")
+        spying.wait()
+        if out.exists():
+            print_profile(out)
 
     return collect
+
+
+def print_profile(collapsed: Path, top: int = 30) -> None:
+    """Inclusive share of samples per function (a function counted once per stack)."""
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        samples = int(count)
+        total += samples
+        frames = {frame.split(" (")[0] + " " + _where(frame) for frame in stack.split(";")}
+        for frame in frames:
+            inclusive[frame] += samples
+    print(f"\nprofile: {total} samples of the server's busy threads (py-spy); inclusive share")
+    print("of Charter's own functions, then of the database driver's:")
+    shown = [(frame, n) for frame, n in inclusive.most_common() if "(charter/" in frame]
+    for frame, samples in shown[:top]:
+        print(f"  {100 * samples / max(total, 1):5.1f}%  {frame}")
+    for marker in ("Connection.wait (psycopg/", "Cursor.execute (psycopg/", "commit"):
+        hits = [(frame, n) for frame, n in inclusive.most_common() if marker in frame][:2]
+        for frame, samples in hits:
+            print(f"  {100 * samples / max(total, 1):5.1f}%  {frame}")
+
+
+def table_writes(libpq_url: str) -> dict[str, tuple[int, int]]:
+    """Rows inserted and updated so far in each of the benchmark schema's tables."""
+    import psycopg
+
+    with psycopg.connect(libpq_url) as connection:
+        rows = connection.execute(
+            "SELECT relname, n_tup_ins, n_tup_upd FROM pg_stat_user_tables WHERE schemaname = %s",
+            (SCHEMA,),
+        ).fetchall()
+    return {str(name): (int(ins), int(upd)) for name, ins, upd in rows}
+
+
+def _where(frame: str) -> str:
+    found = re.search(r"\(([^)]*)\)", frame)
+    if not found:
+        return ""
+    place = found.group(1)
+    for marker in ("site-packages/", "src/"):
+        if marker in place:
+            place = place.split(marker, 1)[1]
+    return f"({place.rsplit(':', 1)[0]})"
 
 
 def main() -> None:
@@ -407,7 +464,7 @@ def main() -> None:
     if args.only in (None, "baseline"):
         env = {ROLE_ENV: "baseline-server", BASELINE_DB_ENV: libpq_url}
         app = ["--app-dir", str(ROOT / "bench"), "web_bench:baseline_app"]
-        with serve(app, env, args.workers, work / "baseline.log") as url:
+        with serve(app, env, args.workers, work / "baseline.log") as (url, _pid):
             figures = run_load("baseline", url, tokens_file, args.users, duration, args.warmup)
         results.append(figures)
         checks["baseline"] = check_baseline(libpq_url, figures)
@@ -418,16 +475,17 @@ def main() -> None:
             "CHARTER_WEB_INSECURE_COOKIES": "1",
         }
         app = ["--factory", "charter.web.app:app_from_environment"]
-        with serve(app, env, args.workers, work / "charter.log") as url:
+        writes_before = table_writes(libpq_url)
+        with serve(app, env, args.workers, work / "charter.log") as (url, pid):
             collect = (
-                profile_workers("charter.web.app:app_from_environment", duration, work / "profile")
-                if args.profile
-                else (lambda: None)
+                profile(pid, duration, work / "profile.txt") if args.profile else (lambda: None)
             )
             figures = run_load("charter", url, tokens_file, args.users, duration, args.warmup)
             collect()
         results.append(figures)
         checks["charter"] = check_ledger(store_url, figures)
+        time.sleep(1.5)  # PostgreSQL publishes table statistics within a second or so
+        per_ballot = writes_per_ballot(writes_before, table_writes(libpq_url), figures)
         if len(figures.acknowledged) >= capacity:
             print("warning: every ballot slot was used; raise --voters or --motions")
 
@@ -450,6 +508,8 @@ def main() -> None:
     for figures in results:
         for reason, count in figures.failures:
             print(f"{figures.name} failure ×{count}: {reason}")
+    if args.only in (None, "charter"):
+        print("rows written per acknowledged ballot: " + per_ballot)
     for name, figures_check in checks.items():
         print(
             f"{name} check: " + ", ".join(f"{key} {value}" for key, value in figures_check.items())
