@@ -126,6 +126,7 @@ def test_openapi_schema_covers_every_api_route(client: TestClient) -> None:
         "/api/polities/{polity_id}/proofs/consistency",
         "/api/polities/{polity_id}/export",
         "/api/polities/{polity_id}/inspection",
+        "/api/polities/{polity_id}/federation",
         "/api/polities/{polity_id}/powers",
         "/api/polities/{polity_id}/receipts/{seq}",
         "/api/polities/{polity_id}/receipts/check",

@@ -16,6 +16,7 @@ from charter.domain.inspection.report import inspect
 from charter.ledger.bundle import write_bundle
 from charter.web.accounts import AccountError
 from charter.web.auth import principal, require_actor, runtime_of
+from charter.web.dashboards import federation_view
 from charter.web.errors import WebError
 from charter.web.powers import motion_moves, my_powers
 from charter.web.receipts import (
@@ -84,6 +85,17 @@ def polity_inspection(request: Request, polity_id: str) -> dict[str, Any]:
         polity = service.polity(polity_id)
         state, record = polity.state, polity.record
     return inspect(state, record, polity_id).as_dict()
+
+
+@router.get("/polities/{polity_id}/federation", tags=["polities"])
+def polity_federation(request: Request, polity_id: str) -> dict[str, Any]:
+    """For a federation: its competences, member polities (with criteria, joining and leaving)
+    and delegates; for any polity, the federations in this database it is a member of, and
+    its own record of federations it joined or left."""
+    runtime = runtime_of(request)
+    with runtime.polities() as service:
+        service.store.head(polity_id)
+        return federation_view(service, polity_id)
 
 
 def perform(request: Request, polity_id: str, body: ActRequest, csrf: str | None) -> ActResult:

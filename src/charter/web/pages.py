@@ -32,6 +32,7 @@ from charter.web.auth import (
     set_session,
 )
 from charter.web.charts import result_chart
+from charter.web.dashboards import federation_view, inspection_view
 from charter.web.errors import WebError
 from charter.web.powers import motion_moves, my_powers
 from charter.web.receipts import check_receipt, open_receipt, parse_receipt_text
@@ -242,6 +243,33 @@ def ledger_page(
             "checkpoints": checkpoints[-10:],
             "tab": "ledger",
         },
+    )
+
+
+@router.get("/p/{polity_id}/inspection", response_class=HTMLResponse)
+def inspection_page(request: Request, polity_id: str) -> Response:
+    """The Inspection's dashboard: findings with their evidence, the power map, power."""
+    with runtime_of(request).polities() as service:
+        polity = service.polity(polity_id)
+        view = inspection_view(polity_id, polity)
+        name = polity.constitution.name
+    return render(
+        request,
+        "inspection.html",
+        {"polity": {"id": polity_id, "name": name}, "report": view, "tab": "inspection"},
+    )
+
+
+@router.get("/p/{polity_id}/federation", response_class=HTMLResponse)
+def federation_page(request: Request, polity_id: str) -> Response:
+    """A federation's members, delegates and competences, or a member's federations."""
+    with runtime_of(request).polities() as service:
+        view = federation_view(service, polity_id)
+        name = service.polity(polity_id).constitution.name
+    return render(
+        request,
+        "federation.html",
+        {"polity": {"id": polity_id, "name": name}, "fed": view, "tab": "federation"},
     )
 
 

@@ -9,6 +9,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from charter.errors import CharterError
+
 __all__ = ["render", "render_error", "templates"]
 
 HERE = Path(__file__).parent
@@ -23,9 +25,27 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
     except Exception:  # a bad Bearer header on a page: show it signed out
         who = None
     response: HTMLResponse = templates.TemplateResponse(
-        request, name, {"who": who, **context}, status_code=status
+        request,
+        name,
+        {"who": who, "federal": _federal(request, context), **context},
+        status_code=status,
     )
     return response
+
+
+def _federal(request: Request, context: dict[str, Any]) -> bool:
+    """Whether the page's polity gets a Federation tab (a federation, or a member by its record)."""
+    from charter.web.auth import runtime_of
+    from charter.web.dashboards import is_federal
+
+    polity = context.get("polity")
+    polity_id = polity.get("id") if isinstance(polity, dict) else None
+    if not polity_id:
+        return False
+    try:
+        return is_federal(runtime_of(request).polity(str(polity_id)))
+    except CharterError:
+        return False
 
 
 def render_error(
