@@ -564,8 +564,8 @@ class LedgerStore:
         known_size: int,
         judge: Callable[[int, Sequence[bytes], Sequence[tuple[int, bytes]]], Combination],
     ) -> Settled:
-        """`combine` under the exclusive lock in three round trips: lock and read the queue,
-        fetch the tree's frontier, then write everything and commit (pipelines)."""
+        """`combine` under the exclusive lock in two round trips (pipelines): lock the polity and
+        read the queue and the tree's frontier, then write everything and commit."""
         sql = _POSTGRESQL
         with self._side_engine().connect() as connection:
             raw = _driver_connection(connection)
@@ -578,6 +578,8 @@ class LedgerStore:
                     queue = raw.execute(
                         sql.queue_and_log, (polity_id, ticket, polity_id, known_size)
                     )
+                    # After the lock, so at the size it returns: no round trip for it later.
+                    edge = raw.execute(_POSTGRESQL_FRONTIER, (polity_id,))
                 row = head.fetchone()
                 if row is None:
                     raise UnknownPolity(polity_id)
@@ -602,9 +604,9 @@ class LedgerStore:
                 items, outcomes = _plan(size, pending, combination)
                 known: dict[NodeKey, bytes] | None = None
                 if items:
-                    frontier = self._remembered(polity_id, size)
-                    if frontier is None:
-                        frontier = _fetch_nodes_raw(raw, polity_id, merkle.frontier_keys(size))
+                    frontier = {(r[0], r[1]): bytes(r[2]) for r in edge.fetchall()}
+                    if set(frontier) != set(merkle.frontier_keys(size)):  # cannot happen
+                        raise RuntimeError(f"polity {polity_id!r} has an incomplete frontier")
                     new_size, root, node_rows, known = _extend(size, items, frontier)
                 with raw.pipeline(), raw.cursor() as cursor:
                     if items:  # the head is locked: the size check in `append` always holds
@@ -888,6 +890,13 @@ _POSTGRESQL_HEAD_AND_NODES = (
 )
 """PostgreSQL: the polity's size (level -1, first) and the stored nodes among the keys."""
 
+
+_POSTGRESQL_FRONTIER = (
+    "SELECT n.level, n.idx, n.hash FROM polities AS p CROSS JOIN generate_series(0, 62) AS l (level)"
+    " JOIN nodes AS n ON n.polity_id = p.id AND n.level = l.level"
+    " AND n.idx = (p.size >> l.level) - 1 WHERE p.id = %s AND (p.size >> l.level) & 1 = 1"
+)
+"""PostgreSQL: the nodes of `merkle.frontier_keys(size)` for the polity's committed size."""
 
 _POSTGRESQL_ENQUEUE = (
     "WITH queued AS (INSERT INTO pending_acts (polity_id, acts) VALUES (%s, %s) RETURNING ticket)"
