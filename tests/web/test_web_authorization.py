@@ -11,7 +11,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from web_support import OTHER, POLITY, Site, sign_in, size
+from web_support import FAST_HASHER, OTHER, POLITY, Site, sign_in, size
+
+from charter.storage import open_store
+from charter.web.accounts import AccountStore
 
 ROLES = ("stalin", "kamenev", "sapronov", None)
 """The General Secretary, a Central Committee member, an ordinary member, a visitor."""
@@ -176,3 +179,106 @@ def test_a_motion_runs_through_the_pages_as_the_signed_in_people(sqlite_site: Si
     assert grain["result"] is not None
     for client, _ in people.values():
         client.close()
+
+
+def _molotov(site: Site) -> tuple[TestClient, dict[str, str]]:
+    """Molotov of the Orgburo, whose co-signature the General Secretary's appointments need."""
+    with open_store(site.url) as store:
+        password = AccountStore(store.engine, FAST_HASHER).add(POLITY, "molotov")
+    client = site.client()
+    return client, {"X-CSRF-Token": sign_in(client, "molotov", password)}
+
+
+APPOINT_WITH_ORGBURO = {
+    "act": "appoint",
+    "args": {"office": "regional-secretary", "person": "sapronov"},
+    "cosigned_by": ["molotov"],
+}
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "visitor")
+def test_a_cosigned_appointment_is_granted_only_to_whom_the_constitution_grants_it(
+    sqlite_site: Site, role: str | None
+) -> None:
+    client, headers = _client_for(sqlite_site, role)
+    molotov, molotov_headers = _molotov(sqlite_site)
+    with client, molotov:
+        before = size(client)
+        proposed = client.post(
+            f"/api/polities/{POLITY}/cosignings", json=APPOINT_WITH_ORGBURO, headers=headers
+        )
+        if role is None:
+            assert proposed.status_code == 401
+            assert size(client) == before
+            return
+        assert proposed.status_code == 201, proposed.text
+        assert size(client) == before  # pending acts are not in the ledger
+        number = proposed.json()["id"]
+        signed = molotov.post(
+            f"/api/polities/{POLITY}/cosignings/{number}/sign", headers=molotov_headers
+        ).json()
+        result = signed["result"]
+        assert size(client) == before + 1
+        holders = {
+            o["id"]: o["holders"] for o in client.get(f"/api/polities/{POLITY}").json()["offices"]
+        }
+        if role == "stalin":
+            assert result["granted"], result
+            assert result["basis"] == "offices.general-secretary.powers[0]"
+            assert "sapronov" in holders["regional-secretary"]
+        else:
+            assert result["verdict"] == "refused"
+            assert "sapronov" not in holders["regional-secretary"]
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "visitor")
+def test_only_the_named_cosigner_can_sign_for_themselves(
+    sqlite_site: Site, role: str | None
+) -> None:
+    stalin, stalin_headers = _client_for(sqlite_site, "stalin")
+    client, headers = _client_for(sqlite_site, role)
+    with stalin, client:
+        number = stalin.post(
+            f"/api/polities/{POLITY}/cosignings", json=APPOINT_WITH_ORGBURO, headers=stalin_headers
+        ).json()["id"]
+        before = size(client)
+        for answer in ("sign", "decline"):
+            response = client.post(
+                f"/api/polities/{POLITY}/cosignings/{number}/{answer}", headers=headers
+            )
+            assert response.status_code == (401 if role is None else 403), answer
+        withdraw = client.post(
+            f"/api/polities/{POLITY}/cosignings/{number}/withdraw", headers=headers
+        )
+        expected = {None: 401, "stalin": 200}.get(role, 403)
+        assert withdraw.status_code == expected
+        assert size(client) == before
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "visitor")
+def test_reading_and_checking_are_open_to_all_and_change_nothing(
+    sqlite_site: Site, role: str | None
+) -> None:
+    client, headers = _client_for(sqlite_site, role)
+    with client:
+        before = size(client)
+        for path in ("inspection", "federation", "motions/grain/closing"):
+            status = client.get(f"/api/polities/{POLITY}/{path}", headers=headers).status_code
+            assert status == (404 if path.endswith("closing") else 200), path
+        for page in ("inspection", "federation", "receipt"):
+            assert client.get(f"/p/{POLITY}/{page}").status_code == 200, page
+        check = client.post(
+            f"/api/polities/{POLITY}/receipts/check",
+            json={
+                "charter-receipt": 1,
+                "polity": POLITY,
+                "motion": "x",
+                "secret": False,
+                "entry": 1,
+            },
+        )
+        assert check.status_code == 200
+        assert check.json()["status"] == "mismatch"
+        listed = client.get(f"/api/polities/{POLITY}/cosignings", headers=headers)
+        assert listed.status_code == (401 if role is None else 200)
+        assert size(client) == before
