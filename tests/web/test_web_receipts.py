@@ -289,3 +289,17 @@ def test_the_closing_view_gives_a_browser_what_it_needs_without_the_receipt(
     entry = json.loads(bytes.fromhex(view["proof"]["entry"]))
     assert entry["act"]["args"]["box"] == view["box"]
     assert ana.get(f"/api/polities/{CLUB}/motions/nothing/closing").status_code == 404
+
+
+def test_my_powers_judges_closing_a_secret_vote_with_its_box(club: Site, people) -> None:
+    ana, csrf = people["ana"]
+    table_and_open(ana, csrf, "board", "budget")
+    _vote(people, "ben", "budget", choice="yes")
+    moves = ana.get(f"/api/polities/{CLUB}/powers").json()["motions"]
+    closing = [m for m in moves if m["motion"] == "budget" and m["act"] == "close-vote"]
+    assert closing == [
+        {"motion": "budget", "act": "close-vote", "granted": True, "basis": closing[0]["basis"]}
+    ]
+    ben, _ = people["ben"]
+    theirs = ben.get(f"/api/polities/{CLUB}/powers").json()["motions"]
+    assert [m["granted"] for m in theirs if m["act"] == "close-vote"] == [False]

@@ -347,7 +347,7 @@ def powers(request: Request, polity_id: str) -> dict[str, Any]:
         polity = service.polity(polity_id)
         now = runtime.now()
         answers = my_powers(polity, who.person, now)
-        moves = motion_moves(polity, who.person, now)
+        moves = motion_moves(polity, who.person, now, lambda m: runtime.box.contents(polity_id, m))
     return {
         "person": who.person,
         "powers": [answer.as_dict() for answer in answers],

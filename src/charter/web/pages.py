@@ -195,7 +195,12 @@ def powers_page(request: Request, polity_id: str, entry: int | None = Query(None
         if who is not None and who.polity_id == polity_id:
             now = runtime.now()
             answers = [a.as_dict() for a in my_powers(polity, who.person, now)]
-            moves = [m.as_dict() for m in motion_moves(polity, who.person, now)]
+            moves = [
+                m.as_dict()
+                for m in motion_moves(
+                    polity, who.person, now, lambda m: runtime.box.contents(polity_id, m)
+                )
+            ]
     if who is not None and who.polity_id == polity_id:
         for cosigning in runtime.cosign.of_polity(polity_id):
             view = cosigning.as_dict()

@@ -8,6 +8,7 @@ recorded: the answers are exactly those the person would get by acting.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -78,24 +79,36 @@ _MOVES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _trial(motion: Motion, kind: str, ballot: str) -> dict[str, Any]:
+def _trial(
+    motion: Motion, kind: str, ballot: str, box: Callable[[str], list[dict[str, Any]]] | None
+) -> dict[str, Any]:
     args: dict[str, Any] = {"motion": motion.id}
     if kind == "cast-ballot" and ballot != "secret":
         args["choice"] = "abstain"  # any well-formed ballot: the question is whether one may vote
+    if kind == "close-vote" and motion.secret and box is not None:
+        args["box"] = box(motion.id)  # as the web would hand it in
     return args
 
 
-def motion_moves(polity: Polity, person: str, at: datetime) -> list[MotionMove]:
-    """For each undecided motion, each next step `person` might take, judged by the domain."""
+def motion_moves(
+    polity: Polity,
+    person: str,
+    at: datetime,
+    box: Callable[[str], list[dict[str, Any]]] | None = None,
+) -> list[MotionMove]:
+    """For each undecided motion, each next step `person` might take, judged by the domain.
+
+    Closing a secret vote is judged with its ballot box (`box` gives a motion's,
+    as the web keeps it); without one it is left out."""
     state = polity.state
     moves = []
     moment = max(at, state.time) if state.time is not None else at
     for motion in state.motions.values():
         ballot = ballot_form(state, motion)
         for kind in _MOVES.get(motion.status, ()):
-            if kind == "close-vote" and motion.secret:
-                continue  # closing a secret vote hands in its box: not a step a person takes here
-            act = Act(actor=person, kind=kind, time=moment, args=_trial(motion, kind, ballot))
+            if kind == "close-vote" and motion.secret and box is None:
+                continue  # closing a secret vote hands in its box, which only the web keeps
+            act = Act(actor=person, kind=kind, time=moment, args=_trial(motion, kind, ballot, box))
             try:
                 entry = polity.judge(act).entry
             except ActError as error:
