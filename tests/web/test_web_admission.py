@@ -75,3 +75,63 @@ def test_admitting_from_the_page_shows_the_one_time_password(club: Site) -> None
         assert "gus" in recorded
         assert password not in recorded  # the ledger holds the admission, never the password
         assert password not in gus.get(f"/p/{CLUB}/powers").text
+
+
+def test_a_new_member_replaces_the_one_time_password_and_other_sessions_end(club: Site) -> None:
+    with club.client() as ben:
+        password = act(
+            ben, sign_in(ben, "ben", club.passwords["ben"], CLUB), "admit", person="fay"
+        )["accounts"][0]["password"]
+    elsewhere = club.client()
+    with club.client() as fay, elsewhere:
+        csrf = sign_in(fay, "fay", password, CLUB)
+        sign_in(elsewhere, "fay", password, CLUB)
+        changed = fay.post(
+            "/account/password",
+            data={
+                "current": password,
+                "new": "river-and-port",
+                "again": "river-and-port",
+                "csrf_token": csrf,
+            },
+            follow_redirects=True,
+        )
+        assert changed.status_code == 200
+        assert "Your password is changed" in changed.text
+        assert fay.get("/api/me").status_code == 200  # this session goes on
+        assert elsewhere.get("/api/me").status_code == 401  # the other one ended
+    with club.client() as again:
+        sign_in(again, "fay", "river-and-port", CLUB)
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "again", "status", "where"),
+    [
+        ("wrong", "river-and-port", "river-and-port", 401, "current"),
+        (None, "short", "short", 422, "new"),
+        (None, "river-and-port", "river-and-sea", 422, "again"),
+    ],
+)
+def test_a_password_change_that_cannot_be_made_changes_nothing(
+    club: Site, current, new, again, status, where
+) -> None:
+    with club.client() as dee:
+        csrf = sign_in(dee, "dee", club.passwords["dee"], CLUB)
+        response = dee.post(
+            "/account/password",
+            data={
+                "current": current or club.passwords["dee"],
+                "new": new,
+                "again": again,
+                "csrf_token": csrf,
+            },
+        )
+        assert response.status_code == status
+        assert f"Where: <code>{where}</code>" in response.text
+        forged = dee.post(
+            "/account/password",
+            data={"current": club.passwords["dee"], "new": "x" * 12, "again": "x" * 12},
+        )
+        assert forged.status_code == 403
+    with club.client() as later:
+        sign_in(later, "dee", club.passwords["dee"], CLUB)  # the old password still works

@@ -60,6 +60,9 @@ SCOPES = ("read", "act")
 SESSION_SECONDS = 12 * 3600
 """A session lasts this long after sign-in."""
 
+MIN_PASSWORD = 12
+"""The shortest password a member may choose (one-time passwords are random and longer)."""
+
 accounts = web_accounts
 sessions = web_sessions
 tokens = web_tokens
@@ -189,6 +192,25 @@ class AccountStore:
                 )
                 connection.execute(delete(sessions).where(sessions.c.account_id == account.id))
         return password
+
+    def change_password(self, account: Account, new: str, keep_session: str | None) -> None:
+        """Set a new password (the caller checked the old one); other sessions end."""
+        if len(new) < MIN_PASSWORD:
+            raise AccountError(f"a password has at least {MIN_PASSWORD} characters")
+        with self.engine.connect() as connection:
+            connection.execution_options(**{WRITE_OPTION: True})
+            with connection.begin():
+                connection.execute(
+                    update(accounts)
+                    .where(accounts.c.id == account.id)
+                    .values(password_hash=self.hasher.hash(new))
+                )
+                keep = _digest(keep_session) if keep_session else ""
+                connection.execute(
+                    delete(sessions).where(
+                        sessions.c.account_id == account.id, sessions.c.id_hash != keep
+                    )
+                )
 
     def find(self, polity_id: str, person: str) -> Account | None:
         with self.engine.connect() as connection:

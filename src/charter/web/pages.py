@@ -279,12 +279,43 @@ def federation_page(request: Request, polity_id: str) -> Response:
 
 
 @router.get("/account", response_class=HTMLResponse)
-def account_page(request: Request, issued: str | None = None) -> Response:
+def account_page(request: Request, issued: str | None = None, changed: int = 0) -> Response:
     who = principal(request)
     if who is None:
         return RedirectResponse("/login", status_code=303)
     tokens = runtime_of(request).accounts.tokens_of(who.account)
-    return render(request, "account.html", {"tokens": tokens, "issued": issued})
+    return render(
+        request, "account.html", {"tokens": tokens, "issued": issued, "changed": bool(changed)}
+    )
+
+
+@router.post("/account/password")
+def account_password(
+    request: Request,
+    current: str = Form(""),
+    new: str = Form(""),
+    again: str = Form(""),
+    csrf_token: str = Form(""),
+) -> Response:
+    """Replace one's password (a one-time one, say): the current one is asked for again."""
+    who = principal(request)
+    if who is None or who.via != "session":
+        raise WebError(401, "not_signed_in", "sign in to change your password")
+    check_csrf(who, csrf_token)
+    runtime = runtime_of(request)
+    keys = rate_limit(request, who.polity_id, who.person)
+    if runtime.accounts.check_password(who.polity_id, who.person, current) is None:
+        runtime.accounts.record_failure(keys)
+        raise WebError(401, "bad_credentials", "the current password is wrong", "current")
+    if new != again:
+        raise WebError(422, "invalid_request", "the two new passwords differ", "again")
+    try:
+        runtime.accounts.change_password(
+            who.account, new, request.cookies.get(session_cookie(runtime))
+        )
+    except AccountError as error:
+        raise WebError(422, "invalid_request", str(error), "new") from None
+    return RedirectResponse("/account?changed=1", status_code=303)
 
 
 @router.post("/account/tokens")
