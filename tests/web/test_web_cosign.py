@@ -200,3 +200,10 @@ def test_the_pages_propose_list_and_cosign(people):
     assert signed.status_code == 200
     assert "GRANTED" in signed.text
     assert _clerks(cy) == ["eve"]
+
+
+def test_an_absurd_request_number_is_422_not_a_database_error(people):
+    for number in ("0", str(2**40), "-3"):
+        response = _post(people, "cy", f"/cosignings/{number}/sign")
+        assert response.status_code == 422, number
+        assert response.json()["where"] == "cosigning_id"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 
 from charter.domain.acts import Act
 from charter.web.api import ERRORS, perform_as
@@ -22,6 +22,9 @@ from charter.web.schemas import ActRequest, ActResult, CosignAnswer, CosigningVi
 __all__ = ["answer_cosigning", "propose_cosigning", "router", "withdraw_cosigning"]
 
 router = APIRouter(prefix="/api", responses={**ERRORS, 409: ERRORS[400]})
+
+CosigningId = Path(ge=1, le=2**31 - 1, description="The request's number.")
+"""Bounded like the database's integer column, so an absurd id is 422, not a database error."""
 
 
 def _view(cosigning: Cosigning) -> CosigningView:
@@ -107,14 +110,16 @@ def list_cosignings(request: Request, polity_id: str) -> list[CosigningView]:
 
 
 @router.get("/polities/{polity_id}/cosignings/{cosigning_id}", tags=["co-signatures"])
-def get_cosigning(request: Request, polity_id: str, cosigning_id: int) -> CosigningView:
+def get_cosigning(
+    request: Request, polity_id: str, cosigning_id: int = CosigningId
+) -> CosigningView:
     """One act proposed for co-signature, with each answer so far."""
     require_actor(request, polity_id, "read", changes=False)
     return _view(runtime_of(request).cosign.get(polity_id, cosigning_id))
 
 
 @router.post("/polities/{polity_id}/cosignings/{cosigning_id}/sign", tags=["co-signatures"])
-def sign(request: Request, polity_id: str, cosigning_id: int) -> CosignAnswer:
+def sign(request: Request, polity_id: str, cosigning_id: int = CosigningId) -> CosignAnswer:
     """Sign as one of the co-signers named (403 for anyone else, 409 if no longer pending).
     With the last signature the act is performed as the proposer's, with `cosigned_by`, and
     judged by the authority check: `result` is then the recorded outcome."""
@@ -123,13 +128,13 @@ def sign(request: Request, polity_id: str, cosigning_id: int) -> CosignAnswer:
 
 
 @router.post("/polities/{polity_id}/cosignings/{cosigning_id}/decline", tags=["co-signatures"])
-def decline(request: Request, polity_id: str, cosigning_id: int) -> CosignAnswer:
+def decline(request: Request, polity_id: str, cosigning_id: int = CosigningId) -> CosignAnswer:
     """Decline to co-sign: the request ends, and nothing is recorded in the ledger."""
     cosigning, result = answer_cosigning(request, polity_id, cosigning_id, "declined", None)
     return CosignAnswer(cosigning=_view(cosigning), result=result)
 
 
 @router.post("/polities/{polity_id}/cosignings/{cosigning_id}/withdraw", tags=["co-signatures"])
-def withdraw(request: Request, polity_id: str, cosigning_id: int) -> CosigningView:
+def withdraw(request: Request, polity_id: str, cosigning_id: int = CosigningId) -> CosigningView:
     """Withdraw your own proposal while it is pending."""
     return _view(withdraw_cosigning(request, polity_id, cosigning_id, None))

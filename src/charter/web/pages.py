@@ -12,7 +12,7 @@ import json
 from typing import Any, Literal
 
 import yaml
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -448,7 +448,11 @@ async def act_from_form(request: Request, polity_id: str) -> Response:
 
 @router.post("/p/{polity_id}/cosignings/{cosigning_id}/{answer}")
 def cosigning_from_form(
-    request: Request, polity_id: str, cosigning_id: int, answer: str, csrf_token: str = Form("")
+    request: Request,
+    polity_id: str,
+    answer: str,
+    cosigning_id: int = Path(ge=1, le=2**31 - 1),
+    csrf_token: str = Form(""),
 ) -> Response:
     """Sign, decline or withdraw a pending co-signed act from the "my powers" page."""
     if answer == "withdraw":
