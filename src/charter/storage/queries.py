@@ -25,6 +25,7 @@ __all__ = [
     "extend",
     "fetch_nodes",
     "fetch_nodes_raw",
+    "fetch_nodes_sqlite",
     "forget_requests",
     "insert_log",
     "log_data",
@@ -201,7 +202,9 @@ def insert_log(
 
 
 def read_head_raw(raw: Any, polity_id: str) -> Head:
-    row = raw.execute(POSTGRESQL.head, (polity_id,)).fetchone()
+    """The head, on the driver's own connection (psycopg or sqlite3)."""
+    sql = SQLITE if type(raw).__module__ == "sqlite3" else POSTGRESQL
+    row = raw.execute(sql.head, (polity_id,)).fetchone()
     if row is None:
         raise UnknownPolity(polity_id)
     return Head(int(row[0]), bytes(row[1]))
@@ -220,15 +223,26 @@ def read_head(connection: Connection, polity_id: str, *, lock: bool = False) -> 
 def fetch_nodes(
     connection: Connection, polity_id: str, keys: Sequence[NodeKey]
 ) -> dict[NodeKey, bytes]:
+    """The stored nodes among `keys`, on a SQLAlchemy connection of either backend."""
+    return _fetch_nodes_with(connection.exec_driver_sql, sql_for(connection).param, polity_id, keys)
+
+
+def fetch_nodes_sqlite(raw: Any, polity_id: str, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
+    """`fetch_nodes` on an sqlite3 connection (no SQLAlchemy wrapper: a proof's few statements)."""
+    return _fetch_nodes_with(raw.execute, SQLITE.param, polity_id, keys)
+
+
+def _fetch_nodes_with(
+    execute: Any, param: str, polity_id: str, keys: Sequence[NodeKey]
+) -> dict[NodeKey, bytes]:
     wanted = list(dict.fromkeys(keys))
     found: dict[NodeKey, bytes] = {}
-    param = sql_for(connection).param
     for start in range(0, len(wanted), NODE_BATCH):
         batch = wanted[start : start + NODE_BATCH]
         # A join from the wanted keys, so that each is one primary-key lookup on both backends
         # (SQLite scans the polity's nodes for a row-value IN list).
         pairs = ", ".join([f"({param}, {param})"] * len(batch))
-        rows = connection.exec_driver_sql(
+        rows = execute(
             f"SELECT n.level, n.idx, n.hash FROM (VALUES {pairs}) AS k"
             f" JOIN nodes AS n ON n.polity_id = {param}"
             " AND n.level = k.column1 AND n.idx = k.column2",

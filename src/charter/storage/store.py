@@ -35,6 +35,7 @@ from charter.storage.errors import (
     Conflict,
     NotPending,
     PolityExists,
+    StorageError,
     UnknownPolity,
 )
 from charter.storage.owners import FileOwners, owners_path
@@ -48,6 +49,7 @@ from charter.storage.queries import (
     extend,
     fetch_nodes,
     fetch_nodes_raw,
+    fetch_nodes_sqlite,
     forget_requests,
     insert_log,
     log_data,
@@ -152,6 +154,23 @@ class LedgerStore:
         else:
             with self.engine.connect() as connection, connection.begin():
                 yield connection
+
+    @contextmanager
+    def _driver(self) -> Iterator[Any]:
+        """A pooled connection of the driver's own, for reads of a statement or two: on
+        PostgreSQL the side engine's (autocommit), on SQLite the engine's (no transaction is
+        begun: each statement reads alone). A connection left in doubt by an error is dropped."""
+        engine = self._side_engine() if self.engine.dialect.name == "postgresql" else self.engine
+        pooled = engine.raw_connection()
+        try:
+            yield pooled.driver_connection
+        except StorageError:
+            raise
+        except BaseException:
+            pooled.invalidate()
+            raise
+        finally:
+            pooled.close()
 
     @contextmanager
     def _queueing(self) -> Iterator[Connection]:
@@ -691,21 +710,18 @@ class LedgerStore:
             )
 
     def nodes(self, polity_id: str, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
-        """The stored perfect subtrees among `keys`; a key not (yet) complete is absent."""
-        if self.engine.dialect.name == "postgresql":
-            with self._side_engine().connect() as connection:
-                raw = driver_connection(connection)
+        """The stored perfect subtrees among `keys`; a key not (yet) complete is absent.
+
+        Stored nodes never change, so each statement here may run on its own
+        (autocommit): no transaction, on the driver's own connection.
+        """
+        with self._driver() as raw:
+            if self.engine.dialect.name == "postgresql":
                 found = fetch_nodes_raw(raw, polity_id, keys)
-                short = not found or len(found) < len(set(keys))
-                if short and raw.execute(POSTGRESQL.head, (polity_id,)).fetchone() is None:
-                    raise UnknownPolity(polity_id)
-                return found
-        with self._reading() as connection:
-            found = fetch_nodes(connection, polity_id, keys)
+            else:
+                found = fetch_nodes_sqlite(raw, polity_id, keys)
             if not found or len(found) < len(set(keys)):
-                read_head(
-                    connection, polity_id
-                )  # UnknownPolity, unless the keys are just not there
+                read_head_raw(raw, polity_id)  # UnknownPolity, unless the keys are just not there
             return found
 
     def nodes_at_head(
@@ -719,18 +735,18 @@ class LedgerStore:
         A proof at the current head: on PostgreSQL the head and the nodes for
         the size the caller `guess`es come from one statement (one round trip;
         without a guess, the size of this store's last append), and a second is
-        needed only if the guess was wrong; on SQLite both are read in one
-        transaction.
+        needed only if the guess was wrong. On SQLite the head, then the nodes
+        at its size: the log only grows and nodes never change, so the two
+        statements need no shared snapshot.
         """
         if self.engine.dialect.name != "postgresql":
-            with self._reading() as connection:
-                size = read_head(connection, polity_id).size
-                return size, fetch_nodes(connection, polity_id, keys_for(size))
+            with self._driver() as raw:
+                size = read_head_raw(raw, polity_id).size
+                return size, fetch_nodes_sqlite(raw, polity_id, keys_for(size))
         if guess is None:
             remembered = self._frontiers.get(polity_id)
             guess = remembered[0] if remembered is not None else None
-        with self._side_engine().connect() as connection:
-            raw = driver_connection(connection)
+        with self._driver() as raw:
             keys = list(dict.fromkeys(keys_for(guess))) if guess is not None else []
             params = ([level for level, _ in keys], [index for _, index in keys], polity_id)
             rows = raw.execute(POSTGRESQL_HEAD_AND_NODES, (polity_id, *params)).fetchall()
