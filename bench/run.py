@@ -629,6 +629,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     rows: list[Row] = []
     notes: list[str] = []
+    load_before = os.getloadavg()  # a shared machine's other work moves every figure
     work = Path(tempfile.mkdtemp(prefix="charter-bench-"))
     try:
         backends: list[tuple[str, Callable[[str], Any]]] = [
@@ -662,6 +663,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         shutil.rmtree(work, ignore_errors=True)
 
     command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    load_after = os.getloadavg()
+    notes.append(
+        f"load average (1, 5, 15 min) on {os.cpu_count()} cores: at the start"
+        f" {load_before[0]:.2f}, {load_before[1]:.2f}, {load_before[2]:.2f};"
+        f" at the end {load_after[0]:.2f}, {load_after[1]:.2f}, {load_after[2]:.2f}"
+    )
     output = table(rows)
     print(output)
     for note in notes:
