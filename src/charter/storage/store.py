@@ -1,18 +1,22 @@
 """The ledger store: each polity's append-only log and its Merkle tree, on SQLite or PostgreSQL.
 
-One contract, two backends. An append is one transaction that holds the
-polity's row lock (PostgreSQL `FOR NO KEY UPDATE`; SQLite's write lock, taken
-at BEGIN IMMEDIATE), refuses a stale `expected_size`, writes the entries with
-every perfect subtree they complete, and moves the head. It returns only once
-committed, so an acknowledged entry is durable. Callers hash leaves outside the
-lock, and a `Conflict` tells them to re-check their act against the newer log.
+One contract, two backends. An append is one transaction that moves the head
+only if the log still has `expected_size` entries (a conditional UPDATE, which
+takes the polity's row lock; SQLite's write lock is taken at BEGIN IMMEDIATE),
+writes the entries with every perfect subtree they complete, and commits; on
+PostgreSQL it is one statement. It returns only once committed, so an
+acknowledged entry is durable. Callers hash leaves outside the lock, the store
+computes the new nodes and root before it (from the frontier it remembers),
+and a `Conflict` tells callers to re-check their act against the newer log.
 
 Under contention writers *combine* instead (`enqueue`, then `combine`): each
 puts its request in the polity's queue with a cheap commit (nothing is
 acknowledged yet), then takes the polity's lock. Whoever gets it first judges
 every pending request against the head and appends them all in one durable
 transaction that also records each request's outcome; a writer that gets the
-lock later finds its request settled and only reads the outcome.
+lock later finds its request settled and only reads the outcome. Writers hold
+their requests by lock until they have read them, so the rows of writers that
+died are reclaimed (`reclaim`; see charter.storage.owners).
 """
 
 from __future__ import annotations
