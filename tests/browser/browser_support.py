@@ -31,9 +31,9 @@ RCP = ROOT / "examples" / "rcp-1923"
 POLITY = "rcp-1923"
 
 ACCOUNTS = ("stalin", "trotsky", "kamenev", "zinoviev", "molotov", "sapronov")
-"""Who can sign in: the General Secretary; four more of the Politburo's seven (enough with
-Stalin for its quorum of four); Molotov of the Secretariat and Orgburo; Sapronov, an
-ordinary member who holds no seat."""
+"""Who can sign in: the General Secretary; three more of the Politburo's seven (with him, its
+quorum of four); Molotov of the Secretariat and Orgburo; Sapronov, an ordinary member who
+holds no seat."""
 
 CHROMIUM_ENV = "CHARTER_CHROMIUM"
 ARTIFACTS_ENV = "CHARTER_TEST_ARTIFACTS"

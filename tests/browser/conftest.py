@@ -16,7 +16,9 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Generator, Iterator
+from pathlib import Path
 
 import pytest
 from browser_support import (
@@ -31,6 +33,23 @@ from browser_support import (
     stop_server,
 )
 from playwright.sync_api import Browser, sync_playwright
+
+ROOT_CONFTEST = Path(__file__).resolve().parents[1] / "conftest.py"
+
+
+def pytest_collectstart(collector: pytest.Collector) -> None:
+    """Hand the module name `conftest` back to the suite's root conftest.
+
+    Test modules elsewhere do `from conftest import RCP`; pytest imports each conftest
+    outside a package as module `conftest`, so this one, collected early (browser < ledger),
+    would otherwise answer those imports. Runs as soon as this folder's collection starts.
+    """
+    if getattr(sys.modules.get("conftest"), "__file__", None) == str(ROOT_CONFTEST):
+        return
+    for plugin in collector.config.pluginmanager.get_plugins():
+        if getattr(plugin, "__file__", None) == str(ROOT_CONFTEST):
+            sys.modules["conftest"] = plugin
+            return
 
 
 @pytest.hookimpl(wrapper=True)

@@ -147,8 +147,10 @@ def flatmap_case(_context: Any, case: Case[Any]) -> Any:
 
 
 def _with_body(case: Case[Any], body: dict[str, Any]) -> Case[Any]:
-    case.body = body
-    return case
+    """A copy of `case` with `body` (schemathesis revalidates which parts are negative)."""
+    derived = case.derive(keep_auth=True)
+    derived.body = body
+    return derived
 
 
 SQLITE_INTEGER = 2**63 - 1
