@@ -12,7 +12,11 @@ from web_support import POLITY
 
 from charter.cli.federation_access import replay_federation_into
 from charter.federation_scenario import load_federation_scenario
+from charter.keys import KeyRing
+from charter.services.polities import PolityService
+from charter.storage import open_store
 from charter.web import create_app
+from charter.web.dashboards import Memberships
 
 ROOT = Path(__file__).resolve().parents[2]
 SVG = "{http://www.w3.org/2000/svg}"
@@ -118,3 +122,28 @@ def test_a_member_polity_shows_the_federations_it_belongs_to(union: TestClient) 
     assert [m["federation"] for m in data["memberships"]] == ["ussr"]
     page = union.get("/p/ukrssr/federation").text
     assert '<a href="/p/ussr/federation">' in page
+
+
+def test_a_founding_member_gets_the_federation_tab_though_its_own_record_is_silent(
+    union: TestClient,
+) -> None:
+    assert union.get("/api/polities/bssr/federation").json()["affiliations"] == []
+    page = union.get("/p/bssr").text
+    assert 'href="/p/bssr/federation"' in page
+
+
+def test_memberships_are_read_once_and_again_only_when_a_federation_grows(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'u.db'}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CHARTER_KEY_DIR", str(tmp_path / "keys"))
+        replay_federation_into(load_federation_scenario(ROOT / "examples" / "ussr-1924"), url)
+    now = [0.0]
+    memberships = Memberships(ttl=30.0, clock=lambda: now[0])
+    with open_store(url) as store:
+        service = PolityService(store, KeyRing(tmp_path / "keys"))
+        assert memberships.federations_of(service, "ukrssr") == ["ussr"]
+        assert memberships.federations_of(service, "ussr") == []
+        folded = dict(memberships._sizes)
+        now[0] = 31.0
+        assert memberships.federations_of(service, "ukrssr") == ["ussr"]
+        assert memberships._sizes == folded  # nothing grew: nothing folded again

@@ -95,7 +95,7 @@ def polity_federation(request: Request, polity_id: str) -> dict[str, Any]:
     runtime = runtime_of(request)
     with runtime.polities() as service:
         service.store.head(polity_id)
-        return federation_view(service, polity_id)
+        return federation_view(service, polity_id, runtime.memberships)
 
 
 def perform(request: Request, polity_id: str, body: ActRequest, csrf: str | None) -> ActResult:

@@ -9,6 +9,9 @@ belongs to, as their ledgers and its own record say.
 
 from __future__ import annotations
 
+import json
+import time
+from collections.abc import Callable
 from typing import Any
 
 from charter.domain.inspection.report import inspect
@@ -17,7 +20,7 @@ from charter.services.polities import PolityService
 from charter.web.power_charts import power_map_svg, power_rows, power_svg
 from charter.web.views import clause_anchor
 
-__all__ = ["federation_view", "inspection_view", "is_federal"]
+__all__ = ["Memberships", "federation_view", "inspection_view", "is_federal"]
 
 _SEVERITY = {"high": 0, "medium": 1, "low": 2}
 
@@ -59,6 +62,44 @@ def inspection_view(polity_id: str, polity: Polity) -> dict[str, Any]:
     }
 
 
+class Memberships:
+    """Which federations in the database list each polity as a member, kept per process.
+
+    A polity is classified once, by its newest constitution document (a
+    federation declares `federation`); a federation's members are re-read when
+    its ledger has grown, at most every `ttl` seconds, so a page pays one
+    listing of the polities now and then, not a fold of every polity.
+    """
+
+    def __init__(self, ttl: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._checked = -float("inf")
+        self._federation: dict[str, bool] = {}
+        self._sizes: dict[str, int] = {}
+        self._members: dict[str, frozenset[str]] = {}
+
+    def federations_of(self, service: PolityService, polity_id: str) -> list[str]:
+        """The federations whose members include `polity_id` (now or formerly)."""
+        if self.clock() - self._checked >= self.ttl:
+            self._refresh(service)
+        return sorted(f for f, members in self._members.items() if polity_id in members)
+
+    def _refresh(self, service: PolityService) -> None:
+        for record in service.store.polities():
+            if record.id not in self._federation:
+                documents = service.store.constitutions(record.id)
+                newest = json.loads(documents[-1][1]) if documents else {}
+                self._federation[record.id] = isinstance(newest, dict) and bool(
+                    newest.get("federation")
+                )
+            if not self._federation[record.id] or self._sizes.get(record.id) == record.head.size:
+                continue
+            self._members[record.id] = frozenset(service.polity(record.id).state.polities)
+            self._sizes[record.id] = record.head.size
+        self._checked = self.clock()
+
+
 def is_federal(polity: Polity) -> bool:
     """Whether the polity is a federation, or its own record names a federation it joined."""
     state = polity.state
@@ -69,7 +110,9 @@ def is_federal(polity: Polity) -> bool:
     )
 
 
-def federation_view(service: PolityService, polity_id: str) -> dict[str, Any]:
+def federation_view(
+    service: PolityService, polity_id: str, memberships: Memberships | None = None
+) -> dict[str, Any]:
     """The federation's members, delegates and competences; or the federations it belongs to."""
     polity = service.polity(polity_id)
     state = polity.state
@@ -121,7 +164,12 @@ def federation_view(service: PolityService, polity_id: str) -> dict[str, Any]:
             for t in sorted(state.active_tenures(), key=lambda t: (t.chosen_by, t.post, t.person))
             if t.chosen_by in state.polities
         ]
-    for other in sorted(known - {polity_id}):
+    candidates = (
+        sorted(known - {polity_id})
+        if memberships is None
+        else memberships.federations_of(service, polity_id)
+    )
+    for other in candidates:
         other_state = service.polity(other).state
         if other_state.constitution.federation is None:
             continue

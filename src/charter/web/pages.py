@@ -268,8 +268,9 @@ def inspection_page(request: Request, polity_id: str) -> Response:
 @router.get("/p/{polity_id}/federation", response_class=HTMLResponse)
 def federation_page(request: Request, polity_id: str) -> Response:
     """A federation's members, delegates and competences, or a member's federations."""
-    with runtime_of(request).polities() as service:
-        view = federation_view(service, polity_id)
+    runtime = runtime_of(request)
+    with runtime.polities() as service:
+        view = federation_view(service, polity_id, runtime.memberships)
         name = service.polity(polity_id).constitution.name
     return render(
         request,

@@ -34,7 +34,7 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
 
 
 def _federal(request: Request, context: dict[str, Any]) -> bool:
-    """Whether the page's polity gets a Federation tab (a federation, or a member by its record)."""
+    """Whether the page's polity gets a Federation tab: a federation, or a member of one."""
     from charter.web.auth import runtime_of
     from charter.web.dashboards import is_federal
 
@@ -42,8 +42,12 @@ def _federal(request: Request, context: dict[str, Any]) -> bool:
     polity_id = polity.get("id") if isinstance(polity, dict) else None
     if not polity_id:
         return False
+    runtime = runtime_of(request)
     try:
-        return is_federal(runtime_of(request).polity(str(polity_id)))
+        with runtime.polities() as service:
+            return is_federal(service.polity(str(polity_id))) or bool(
+                runtime.memberships.federations_of(service, str(polity_id))
+            )
     except CharterError:
         return False
 

@@ -23,6 +23,7 @@ from charter.services.polities import PolityService
 from charter.storage import Durability, LedgerStore, open_store
 from charter.web.accounts import AccountStore
 from charter.web.cosign import CosignStore
+from charter.web.dashboards import Memberships
 from charter.web.receipts import BallotBox
 
 __all__ = ["Runtime", "Settings"]
@@ -61,6 +62,7 @@ class Runtime:
             self.accounts = AccountStore(self.store.engine, hasher)
             self.box = BallotBox(self.store.engine)
             self.cosign = CosignStore(self.store.engine)
+            self.memberships = Memberships()
             self.secret = self.accounts.secret()
         except BaseException:
             self.store.close()
