@@ -269,6 +269,23 @@ def test_a_fold_left_behind_is_caught_up_on_the_refused_append_not_queued(servic
     other.store.close()
 
 
+def test_a_malformed_act_is_refused_only_once_judged_against_the_stored_head(
+    service, database, keys
+):
+    other = PolityService(open_store(database, create=False), keys)
+    other.polity("coop")  # a fold at the genesis
+    service.perform("coop", spend("ben", day(2026, 1, 15)))
+    with pytest.raises(ActError):
+        other.perform(
+            "coop", Act("ben", "appoint", day(2026, 2, 1), {"office": "nowhere", "person": "gus"})
+        )
+    # Refused against the log as stored (a newer constitution might have had the office),
+    # not against the stale fold: the fold caught up before the error was raised.
+    assert other._folds["coop"].size == 2
+    assert other.store.head("coop").size == 2
+    other.store.close()
+
+
 def test_a_stale_writer_goes_through_the_queue_and_is_judged_once(service, database, keys):
     other = PolityService(open_store(database, create=False), keys)
     append = other.store.append
