@@ -428,6 +428,44 @@ def _where(frame: str) -> str:
     return f"({place.rsplit(':', 1)[0]})"
 
 
+def report(
+    results: list[Figures], checks: dict[str, dict[str, int]], per_ballot: str | None
+) -> None:
+    """The two targets side by side, their ratio, the failures, the checks and the targets."""
+    print()
+    print(
+        f"{'target':<10} {'ballots/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'answers':>8} {'errors':>7}"
+    )
+    for figures in results:
+        print(
+            f"{figures.name:<10} {figures.rate:>10.1f} {figures.p50:>8.1f} {figures.p99:>8.1f}"
+            f" {figures.answered:>8} {figures.errors:>7}"
+        )
+    if len(results) == 2 and results[0].rate > 0:
+        bare, charter = results
+        print(
+            f"charter / baseline: {charter.rate / bare.rate:.2f}× the throughput,"
+            f" {charter.p50 / bare.p50:.1f}× the p50, {charter.p99 / bare.p99:.1f}× the p99"
+        )
+    for figures in results:
+        for reason, count in figures.failures:
+            print(f"{figures.name} failure ×{count}: {reason}")
+    if per_ballot is not None:
+        print("rows written per acknowledged ballot: " + per_ballot)
+    for name, figures_check in checks.items():
+        print(
+            f"{name} check: " + ", ".join(f"{key} {value}" for key, value in figures_check.items())
+        )
+    charter_check = checks.get("charter")
+    if charter_check:
+        met = [
+            f"≥ 500 ballots/s: {'met' if results[-1].rate >= 500 else 'not met'}",
+            f"p99 < 100 ms: {'met' if results[-1].p99 < 100 else 'not met'}",
+            f"none lost or duplicated: {'met' if charter_check['lost'] == charter_check['duplicated'] == charter_check['misplaced'] == 0 else 'NOT MET'}",
+        ]
+        print("targets: " + "; ".join(met))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=30, help="seconds of load per target")
@@ -461,6 +499,7 @@ def main() -> None:
 
     results: list[Figures] = []
     checks: dict[str, dict[str, int]] = {}
+    per_ballot: str | None = None
     if args.only in (None, "baseline"):
         env = {ROLE_ENV: "baseline-server", BASELINE_DB_ENV: libpq_url}
         app = ["--app-dir", str(ROOT / "bench"), "web_bench:baseline_app"]
@@ -490,38 +529,8 @@ def main() -> None:
             print("warning: every ballot slot was used; raise --voters or --motions")
 
     print(f"load average after:  {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print()
-    print(
-        f"{'target':<10} {'ballots/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'answers':>8} {'errors':>7}"
-    )
-    for figures in results:
-        print(
-            f"{figures.name:<10} {figures.rate:>10.1f} {figures.p50:>8.1f} {figures.p99:>8.1f}"
-            f" {figures.answered:>8} {figures.errors:>7}"
-        )
-    if len(results) == 2 and results[0].rate > 0:
-        bare, charter = results
-        print(
-            f"charter / baseline: {charter.rate / bare.rate:.2f}× the throughput,"
-            f" {charter.p50 / bare.p50:.1f}× the p50, {charter.p99 / bare.p99:.1f}× the p99"
-        )
-    for figures in results:
-        for reason, count in figures.failures:
-            print(f"{figures.name} failure ×{count}: {reason}")
-    if args.only in (None, "charter"):
-        print("rows written per acknowledged ballot: " + per_ballot)
-    for name, figures_check in checks.items():
-        print(
-            f"{name} check: " + ", ".join(f"{key} {value}" for key, value in figures_check.items())
-        )
+    report(results, checks, per_ballot)
     charter_check = checks.get("charter")
-    if charter_check:
-        met = [
-            f"≥ 500 ballots/s: {'met' if results[-1].rate >= 500 else 'not met'}",
-            f"p99 < 100 ms: {'met' if results[-1].p99 < 100 else 'not met'}",
-            f"none lost or duplicated: {'met' if charter_check['lost'] == charter_check['duplicated'] == charter_check['misplaced'] == 0 else 'NOT MET'}",
-        ]
-        print("targets: " + "; ".join(met))
     shutil.rmtree(work, ignore_errors=True)
     if charter_check and (
         charter_check["lost"] or charter_check["duplicated"] or charter_check["misplaced"]
@@ -608,7 +617,7 @@ if os.environ.get(ROLE_ENV) == "locust":
                     auth=True,
                 )
 
-    @events.quitting.add_listener
+    @events.quitting.add_listener  # type: ignore[untyped-decorator]
     def _dump(**_kwargs: Any) -> None:
         Path(os.environ[OUTPUT_ENV]).write_text(json.dumps(_RECORD))
 
