@@ -24,7 +24,9 @@ import numba  # type: ignore[import-untyped]
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["extract_sized", "extract_totals", "prefix_sized", "prefix_totals"]
+__all__ = ["THREADS", "extract_sized", "extract_totals", "prefix_sized", "prefix_totals"]
+
+THREADS: int = int(numba.config.NUMBA_NUM_THREADS)  # the cores, unless NUMBA_NUM_THREADS says
 
 F = TypeVar("F", bound=Callable[..., Any])
 

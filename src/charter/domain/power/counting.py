@@ -42,7 +42,6 @@ below 2^53.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -609,9 +608,14 @@ def _crt(residues: Sequence[NDArray[np.uint64]], moduli: Sequence[int]) -> list[
 def _in_threads(work: Callable[[int], Any], moduli: Sequence[int], cells: int) -> list[Any]:
     """`work(modulus)` for every modulus, on as many cores as the tables' memory allows.
 
-    The compiled loops release the GIL, so threads run them side by side.
+    The compiled loops release the GIL, so threads run them side by side; how
+    many is numba's thread count (the cores, or NUMBA_NUM_THREADS), asked of the
+    kernels module so that the domain itself reads nothing from the environment.
     """
-    workers = max(1, min(len(moduli), os.cpu_count() or 1, PARALLEL_CELLS // max(cells, 1)))
+    from charter.domain.power import _kernels
+
+    cores = _kernels.THREADS
+    workers = max(1, min(len(moduli), cores, PARALLEL_CELLS // max(cells, 1)))
     if workers == 1:
         return [work(modulus) for modulus in moduli]
     with ThreadPoolExecutor(max_workers=workers) as pool:
