@@ -12,7 +12,8 @@ writer (the *combiner*, who judged and appended every pending act under the
 polity's lock) or becomes the combiner itself. A row is pending while both
 `seq` and `error` are NULL; the combiner sets `seq` (the first entry's
 position) or `error` (why the acts were not appended) in the transaction that
-appends the entries, and the writer deletes its row once it has read it.
+appends the entries, and the writer deletes its row once it has read it (or,
+if the writer died first, a later combiner does: see charter.storage.owners).
 """
 
 from __future__ import annotations
