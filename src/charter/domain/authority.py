@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from charter.domain.constitution import Grant, grants_of
+from charter.domain.constitution import Grant
+from charter.domain.constitution.grants import grants_for
 from charter.domain.constitution.model import Body, ExOfficio, Joint, Office
 from charter.domain.state import PolityState, Tenure
 
@@ -255,7 +256,7 @@ def authorize(
     """Find the clause that lets `actor` (or, with `body`, that body's decision) use `power`."""
     c = state.constitution
     over = f" over {target.describe()}" if target is not None else ""
-    candidates = [grant for grant in grants_of(c) if grant.power == power]
+    candidates = list(grants_for(c, power))
     if not candidates:
         return Decision(None, f"no clause of the constitution grants '{power}'")
     if body is not None:

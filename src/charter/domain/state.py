@@ -37,6 +37,10 @@ __all__ = [
 ]
 
 _EMPTY_HISTORY: PVector[Any] = python_pvector()  # type: ignore[no-untyped-call]
+_KEEP: Any = object()
+"""`PolityState.evolve`'s default: keep the field as it is."""
+_new = object.__new__
+_set = object.__setattr__
 
 
 def history() -> PVector[Any]:
@@ -225,15 +229,46 @@ class PolityState:
         """1 for the founding constitution, +1 for each amendment that took effect."""
         return len(self.versions)
 
-    def evolve(self, **changes: Any) -> PolityState:
-        """A copy with `changes`: `dataclasses.replace` without its per-call introspection."""
-        new = object.__new__(PolityState)
-        for name in _STATE_FIELDS:
-            object.__setattr__(
-                new, name, changes.pop(name) if name in changes else getattr(self, name)
-            )
-        if changes:
-            raise TypeError(f"PolityState has no field {next(iter(changes))!r}")
+    def evolve(
+        self,
+        *,
+        constitution: Constitution = _KEEP,
+        versions: tuple[Constitution, ...] = _KEEP,
+        time: datetime | None = _KEEP,
+        next_index: int = _KEEP,
+        members: frozenset[str] = _KEEP,
+        tenures: PVector[Tenure] = _KEEP,
+        past_tenures: PVector[Tenure] = _KEEP,
+        nominations: PVector[Nomination] = _KEEP,
+        motions: PMap[str, Motion] = _KEEP,
+        factions: PMap[str, Faction] = _KEEP,
+        exercises: PMap[str, PVector[Exercise]] = _KEEP,
+        inspections: PVector[Inspection] = _KEEP,
+        polities: PMap[str, MemberPolity] = _KEEP,
+        affiliations: PMap[str, Affiliation] = _KEEP,
+    ) -> PolityState:
+        """A copy with the given fields changed: `dataclasses.replace` without its per-call work.
+
+        Every act evolves the state two or three times, so this is on the hot path
+        of judging: spelled out field by field (no `**changes` dict, no loop over
+        the fields), it costs about half as much. `_STATE_FIELDS` is checked
+        against these parameters at import, so a new field cannot be forgotten.
+        """
+        new = _new(PolityState)
+        _set(new, "constitution", self.constitution if constitution is _KEEP else constitution)
+        _set(new, "versions", self.versions if versions is _KEEP else versions)
+        _set(new, "time", self.time if time is _KEEP else time)
+        _set(new, "next_index", self.next_index if next_index is _KEEP else next_index)
+        _set(new, "members", self.members if members is _KEEP else members)
+        _set(new, "tenures", self.tenures if tenures is _KEEP else tenures)
+        _set(new, "past_tenures", self.past_tenures if past_tenures is _KEEP else past_tenures)
+        _set(new, "nominations", self.nominations if nominations is _KEEP else nominations)
+        _set(new, "motions", self.motions if motions is _KEEP else motions)
+        _set(new, "factions", self.factions if factions is _KEEP else factions)
+        _set(new, "exercises", self.exercises if exercises is _KEEP else exercises)
+        _set(new, "inspections", self.inspections if inspections is _KEEP else inspections)
+        _set(new, "polities", self.polities if polities is _KEEP else polities)
+        _set(new, "affiliations", self.affiliations if affiliations is _KEEP else affiliations)
         return new
 
     def with_motion(self, motion: Motion) -> PolityState:
@@ -307,3 +342,6 @@ class PolityState:
 
 
 _STATE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(PolityState))
+_EVOLVE = PolityState.evolve.__code__
+if _EVOLVE.co_varnames[1 : 1 + _EVOLVE.co_kwonlyargcount] != _STATE_FIELDS:
+    raise TypeError("PolityState.evolve must take every field of PolityState, in order")

@@ -23,7 +23,7 @@ from charter.domain.constitution.model import (
 )
 from charter.domain.constitution.types import Threshold
 
-__all__ = ["Grant", "HolderKind", "grants_of"]
+__all__ = ["Grant", "HolderKind", "grants_for", "grants_of"]
 
 HolderKind = Literal["office", "body", "members"]
 
@@ -135,10 +135,34 @@ def _from_filling(
 
 def grants_of(constitution: Constitution) -> tuple[Grant, ...]:
     """All grants of `constitution`, in document order (cached: constitutions are immutable)."""
-    cached = constitution._grants
+    return _cached(constitution)[0]
+
+
+def grants_for(constitution: Constitution, power: str) -> tuple[Grant, ...]:
+    """The grants of `power`, in document order: `grants_of` filtered, without filtering per act."""
+    return _cached(constitution)[1].get(power, ())
+
+
+_Cache = tuple[tuple[Grant, ...], dict[str, tuple[Grant, ...]]]
+
+
+def _cached(constitution: Constitution) -> _Cache:
+    """The constitution's grants, and the same grants by power, collected once.
+
+    Read from `__pydantic_private__` directly: every act's authority check comes
+    here, and pydantic's `__getattr__` for a private attribute costs as much as
+    the rest of the lookup.
+    """
+    private = constitution.__pydantic_private__
+    cached: _Cache | None = private.get("_grants") if private is not None else None
     if cached is None:
-        cached = constitution._grants = _collect(constitution)
-    return cached  # type: ignore[no-any-return]
+        grants = _collect(constitution)
+        by_power: dict[str, list[Grant]] = {}
+        for grant in grants:
+            by_power.setdefault(grant.power, []).append(grant)
+        cached = (grants, {power: tuple(found) for power, found in by_power.items()})
+        constitution._grants = cached
+    return cached
 
 
 def _collect(constitution: Constitution) -> tuple[Grant, ...]:
