@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -404,3 +406,71 @@ def test_a_malformed_act_through_the_queue_stores_nothing(service):
     assert service.store.head("coop").size == 1
     assert service.store.pending("coop") == []
     assert service.perform("coop", spend("ben", day(2026, 1, 15))).index == 0
+
+
+class HeldKeys(KeyRing):
+    """A key ring whose `load` waits until released: a writer paused between reading the
+    head it will sign and storing its checkpoint."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(directory)
+        self.reached = threading.Event()
+        self.release = threading.Event()
+
+    def load(self, polity_id: str) -> Any:
+        self.reached.set()
+        assert self.release.wait(60), "never released"
+        return super().load(polity_id)
+
+
+def test_a_checkpoint_another_writer_signed_first_counts_as_done(service, database, keys):
+    service.perform("coop", spend("ben", day(2026, 1, 15)))
+    held = HeldKeys(keys.directory)
+    other = PolityService(open_store(database, create=False), held)
+    outcome: list[Any] = []
+
+    def sign() -> None:
+        try:
+            outcome.append(other.checkpoint("coop"))
+        except BaseException as error:  # reported by the test, not lost in the thread
+            outcome.append(error)
+
+    thread = threading.Thread(target=sign)
+    thread.start()
+    assert held.reached.wait(60)
+    first = service.checkpoint("coop")  # signed while the other writer is between read and store
+    held.release.set()
+    thread.join()
+    other.store.close()
+    assert not isinstance(outcome[0], BaseException), outcome[0]
+    assert outcome[0] == first
+    assert first.size == service.store.head("coop").size
+    assert [c.size for c in service.store.checkpoints("coop")][-1] == first.size
+
+
+def test_a_server_dated_act_overtaken_by_another_writer_takes_the_later_time(
+    service, database, keys
+):
+    other = PolityService(open_store(database, create=False), keys)
+    other.polity("coop")  # its fold, read now, goes stale below
+    early, late = spend("ben", day(2026, 1, 15)), spend("ben", day(2026, 1, 16))
+    service.perform("coop", late)
+    with pytest.raises(ActError, match="comes before the previous act"):
+        other.perform("coop", early)  # the caller's own date: still refused
+    entry = other.perform("coop", early, restamp=True)
+    assert entry.act.time == late.time
+    assert entry == service.polity("coop").record[-1]
+    other.store.close()
+
+
+def test_a_server_dated_act_combined_by_another_process_takes_the_later_time(
+    service, database, keys
+):
+    other = PolityService(open_store(database, create=False), keys)
+    other.polity("coop")
+    early, late = spend("ben", day(2026, 1, 15)), spend("ben", day(2026, 1, 16))
+    service.perform("coop", late)
+    (entry,) = other.combine("coop", [early], restamp=True)  # judged through the queue
+    assert entry.act.time == late.time
+    assert entry == service.polity("coop").record[-1]
+    other.store.close()

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,7 +41,15 @@ from charter.ledger.encoding import (
     genesis_entry,
 )
 from charter.ledger.replay import Replayer
-from charter.storage import Checkpoint, Combination, Conflict, Head, Judged, LedgerStore
+from charter.storage import (
+    AlreadyStored,
+    Checkpoint,
+    Combination,
+    Conflict,
+    Head,
+    Judged,
+    LedgerStore,
+)
 
 __all__ = [
     "COMBINING_CALLS",
@@ -162,12 +170,21 @@ class PolityService:
 
     # -- acting ---------------------------------------------------------------------------------
 
-    def perform(self, polity_id: str, act: Act) -> Entry:
+    def perform(self, polity_id: str, act: Act, *, restamp: bool = False) -> Entry:
         """Judge `act`, store it durably, and only then return its entry (ActError if malformed)."""
-        return self.perform_all(polity_id, [act])[0]
+        return self.perform_all(polity_id, [act], restamp=restamp)[0]
 
-    def perform_all(self, polity_id: str, acts: Sequence[Act]) -> list[Entry]:
+    def perform_all(
+        self, polity_id: str, acts: Sequence[Act], *, restamp: bool = False
+    ) -> list[Entry]:
         """Judge and store several acts in one transaction: one commit for the whole batch.
+
+        With `restamp`, the acts are dated by the server (the web's acts): an
+        act stamped before the act it ends up following takes that act's time
+        when judged, wherever its position is decided (here, or by another
+        process combining), so a valid act is never refused for the order in
+        which concurrent writers reached the log. Without it an act's time is
+        the caller's claim and an earlier one is malformed (the CLI's acts).
 
         A malformed act (ActError) stores none of them. Uncontended, the acts
         are judged outside any lock and appended if the log has not moved;
@@ -182,7 +199,7 @@ class PolityService:
         acts = list(acts)
         if self._combining.get(polity_id, 0) > 0 and acts:
             self._combining[polity_id] -= 1
-            return self.combine(polity_id, acts)
+            return self.combine(polity_id, acts, restamp=restamp)
         replayer = self._folds.get(polity_id)
         current = replayer is None or not acts  # a fold read now is at the head
         if current:
@@ -194,7 +211,8 @@ class PolityService:
             judgements: list[Judgement] = []
             try:
                 for act in acts:
-                    judgements.append(polity.judge(act, judgements[-1] if judgements else None))
+                    after = judgements[-1] if judgements else None
+                    judgements.append(_judge(polity, act, after, restamp))
             except ActError:
                 if current:
                     raise
@@ -207,12 +225,12 @@ class PolityService:
             except Conflict:
                 if current:
                     self._combining[polity_id] = COMBINING_CALLS
-                    return self.combine(polity_id, acts)
+                    return self.combine(polity_id, acts, restamp=restamp)
                 replayer, current = self._fold(polity_id), True
                 continue
             return self.adopt(polity_id, judgements)
 
-    def combine(self, polity_id: str, acts: Sequence[Act]) -> list[Entry]:
+    def combine(self, polity_id: str, acts: Sequence[Act], *, restamp: bool = False) -> list[Entry]:
         """Queue `acts` as one request, then settle it under the polity's lock (see `LedgerStore.combine`).
 
         As the combiner, judge every queued request in queue order against the
@@ -225,7 +243,7 @@ class PolityService:
             return []
         # No catch-up here: the entries this fold lacks come with the outcome, read in one go.
         replayer = self._folds.get(polity_id) or self._fold(polity_id)
-        payload = canonical([act_record(act) for act in acts])
+        payload = _encode_request(acts, restamp)
         ticket = self.store.enqueue(polity_id, payload)
         accepted: list[Judgement] = []
         mine: list[Judgement] = []
@@ -249,8 +267,11 @@ class PolityService:
             for other, request in pending:
                 batch: list[Judgement] = []
                 try:
-                    for act in acts if other == ticket else _decode_request(request):
-                        batch.append(polity.judge(act, batch[-1] if batch else after))
+                    queued, stamped = (
+                        (acts, restamp) if other == ticket else _decode_request(request)
+                    )
+                    for act in queued:
+                        batch.append(_judge(polity, act, batch[-1] if batch else after, stamped))
                     if not batch:
                         raise LedgerFormatError("a queued request holds no acts")
                 except Exception as error:  # the request fails alone; the others go on
@@ -286,10 +307,15 @@ class PolityService:
         self._combining[polity_id] = COMBINING_CALLS  # another writer combined for us
         if settled.seq is None:
             raise _error_from_text(settled.error)
-        return self._settled_entries(polity_id, settled.seq, settled.entries, acts)
+        return self._settled_entries(polity_id, settled.seq, settled.entries, acts, restamp)
 
     def _settled_entries(
-        self, polity_id: str, seq: int, stored: Sequence[bytes], acts: Sequence[Act]
+        self,
+        polity_id: str,
+        seq: int,
+        stored: Sequence[bytes],
+        acts: Sequence[Act],
+        restamp: bool = False,
     ) -> list[Entry]:
         """The entries another writer appended for `acts`, read from their stored bytes.
 
@@ -300,7 +326,7 @@ class PolityService:
         entries: list[Entry] = []
         if len(stored) == len(acts):
             for offset, (act, data) in enumerate(zip(acts, stored, strict=True)):
-                entry = _entry_from_record(seq + offset, act, data)
+                entry = _entry_from_record(seq + offset, act, data, restamp)
                 if entry is None:
                     break
                 entries.append(entry)
@@ -364,15 +390,28 @@ class PolityService:
     # -- checkpoints, export and proofs ---------------------------------------------------------
 
     def checkpoint(self, polity_id: str) -> Checkpoint:
-        """Sign the current head (or return the checkpoint already signed at this size)."""
+        """A signed checkpoint covering the current head: signed now, or already signed.
+
+        Several writers may sign the same head at once (web workers, each after
+        its own append). A checkpoint at that size already stored is the same
+        statement, so losing the race to store it counts as done: the one
+        stored (or a later one) is returned, never an error for an act that is
+        already durably appended.
+        """
         head = self.store.head(polity_id)
         latest = self.store.latest_checkpoint(polity_id)
-        if latest is not None and latest.size == head.size:
+        if latest is not None and latest.size >= head.size:
             return latest
         signed = sign_checkpoint(
             self.keys.load(polity_id), origin_of(polity_id), head.size, head.root
         )
-        self.store.add_checkpoint(polity_id, head.size, head.root, signed.text)
+        try:
+            self.store.add_checkpoint(polity_id, head.size, head.root, signed.text)
+        except AlreadyStored:
+            stored = self.store.latest_checkpoint(polity_id)
+            assert stored is not None
+            assert stored.size >= head.size
+            return stored
         return Checkpoint(head.size, head.root, signed.text)
 
     def export(self, polity_id: str) -> Bundle:
@@ -443,11 +482,31 @@ def ledger_items(judgements: Sequence[Judgement]) -> list[tuple[bytes, bytes]]:
     return items
 
 
-def _decode_request(data: bytes) -> list[Act]:
-    records = json.loads(data)
+def _judge(polity: Polity, act: Act, after: Judgement | None, restamp: bool) -> Judgement:
+    """Judge `act` where it will be appended; a server-dated act is not dated before its predecessor."""
+    if restamp:
+        previous = (after.state if after is not None else polity.state).time
+        if previous is not None and act.time < previous:
+            act = replace(act, time=previous)
+    return polity.judge(act, after)
+
+
+def _encode_request(acts: Sequence[Act], restamp: bool) -> bytes:
+    """A queued request: its acts' records, with whether they are server-dated."""
+    records = [act_record(act) for act in acts]
+    return canonical({"acts": records, "restamp": True} if restamp else records)
+
+
+def _decode_request(data: bytes) -> tuple[list[Act], bool]:
+    value = json.loads(data)
+    restamp = False
+    if isinstance(value, dict):
+        records, restamp = value.get("acts"), value.get("restamp") is True
+    else:
+        records = value
     if not isinstance(records, list):
         raise LedgerFormatError("a queued request must be a list of act records")
-    return [act_from_record(record) for record in records]
+    return [act_from_record(record) for record in records], restamp
 
 
 def _error_text(error: BaseException) -> str:
@@ -479,16 +538,23 @@ def _error_from_text(text: str | None) -> CharterError:
     return JudgingError(f"the combining writer could not judge the request: {message}")
 
 
-def _entry_from_record(seq: int, act: Act, data: bytes) -> Entry | None:
+def _entry_from_record(seq: int, act: Act, data: bytes, restamp: bool = False) -> Entry | None:
     """The entry stored at `seq` for `act`, if its outcome needs nothing but the record.
 
     None for an outcome carrying a vote count, or bytes that are not exactly the
-    entry of `act` with that outcome (then the caller replays).
+    entry of `act` with that outcome (then the caller replays). A server-dated
+    act takes the time it was stored with (see `_judge`).
     """
     try:
         record = decode_entry(data)
     except LedgerFormatError:
         return None
+    stored_act = record.fields.get("act")
+    if restamp and isinstance(stored_act, dict) and isinstance(stored_act.get("time"), str):
+        try:
+            act = replace(act, time=datetime.fromisoformat(stored_act["time"]))
+        except ValueError:
+            return None
     outcome = record.fields.get("outcome")
     if not isinstance(outcome, dict) or "result" in outcome:
         return None

@@ -157,7 +157,7 @@ def perform_as(
         )
         code = None if box_item is None else runtime.box.put(polity_id, str(name), box_item)
         try:
-            entry = service.perform(polity_id, act)
+            entry = service.perform(polity_id, act, restamp=True)  # the server dates web acts
         except BaseException:
             if code is not None:
                 runtime.box.take(polity_id, str(name), code)
