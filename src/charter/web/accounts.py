@@ -69,6 +69,9 @@ tokens = web_tokens
 failures = web_login_failures
 settings = web_settings
 
+LARGEST_ROW_ID = 2**31 - 1
+"""The largest id an `Integer` key holds on every backend (PostgreSQL's is 32-bit)."""
+
 
 class AccountError(CharterError):
     """An account that cannot be made or used: not a member, already there, unknown."""
@@ -359,7 +362,12 @@ class AccountStore:
         ]
 
     def revoke_token(self, account: Account, token_id: int) -> bool:
-        """Revoke one of `account`'s tokens; False if it has no such live token."""
+        """Revoke one of `account`'s tokens; False if it has no such live token.
+
+        An id no integer column can hold names no token: it is answered here, before the
+        driver would overflow on it (a 500 where a 404 is due)."""
+        if not 1 <= token_id <= LARGEST_ROW_ID:
+            return False
         with self.engine.connect() as connection:
             connection.execution_options(**{WRITE_OPTION: True})
             with connection.begin():
