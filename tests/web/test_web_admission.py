@@ -135,3 +135,12 @@ def test_a_password_change_that_cannot_be_made_changes_nothing(
         assert forged.status_code == 403
     with club.client() as later:
         sign_in(later, "dee", club.passwords["dee"], CLUB)  # the old password still works
+
+
+def test_the_account_page_has_a_plain_title_and_one_password_form(club: Site) -> None:
+    with club.client() as ben:
+        sign_in(ben, "ben", club.passwords["ben"], CLUB)
+        page = ben.get("/account").text
+    title = page[page.index("<title>") + len("<title>") : page.index("</title>")]
+    assert title == "Account — Charter"
+    assert page.count('action="/account/password"') == 1
