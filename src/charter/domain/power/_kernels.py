@@ -222,26 +222,19 @@ def extract_sized(
     for k in range(weights.shape[0]):
         w = weights[k]
         for r in range(rows):
-            value = np.uint64(0)
-            t = bound
-            for m in range(r + 1):
-                if t < 0:
-                    break
-                if m % 2:
-                    value = _sub(value, table[r - m, t], p)
-                else:
-                    value = _add(value, table[r - m, t], p)
-                t -= w
-            with_[k, r] = value
-            value = np.uint64(0)
-            t = bound - w
-            for m in range(r + 1):
-                if t < 0:
-                    break
-                if m % 2:
-                    value = _sub(value, table[r - m, t], p)
-                else:
-                    value = _add(value, table[r - m, t], p)
-                t -= w
-            without[k, r] = value
+            with_[k, r] = _divided(table, r, bound, w, p)
+            without[k, r] = _divided(table, r, bound - w, w, p)
     return with_, without
+
+
+@_jit
+def _divided(table: U64Array, r: int, t: int, w: int, p: np.uint64) -> np.uint64:
+    """P_{−w}[r, t] = Σ_m (−1)^m P[r − m, t − m·w], over the terms with t − m·w ≥ 0."""
+    value = np.uint64(0)
+    for m in range(r + 1):
+        if t < 0:
+            break
+        term = table[r - m, t]
+        value = _sub(value, term, p) if m % 2 else _add(value, term, p)
+        t -= w
+    return value
