@@ -8,7 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from charter import Act, ActError
-from charter.keys import KeyRing
+from charter.keys import KeyRing, SigningKeyError
+from charter.ledger.checkpoint import public_key_bytes, verify_checkpoint
+from charter.ledger.merkle import leaf_hash
+from charter.ledger.proofs import verify_inclusion
 from charter.ledger.verify import verify
 from charter.services.polities import PolityService
 from charter.services.sequencer import Sequencer
@@ -36,7 +39,10 @@ def inspect(number: int) -> Act:
 
 def test_concurrent_submissions_are_all_stored_once_in_order(sequencer):
     with ThreadPoolExecutor(max_workers=16) as pool:
-        entries = list(pool.map(lambda n: sequencer.perform("coop", inspect(n)), range(200)))
+        entries = [
+            performed.entry
+            for performed in pool.map(lambda n: sequencer.perform("coop", inspect(n)), range(200))
+        ]
     assert sorted(entry.index for entry in entries) == list(range(200))
     service = sequencer.service
     assert service.store.head("coop").size == 201
@@ -52,8 +58,8 @@ def test_acts_queued_while_a_commit_runs_share_the_next_commit(sequencer):
             time.sleep(0.001)
         time.sleep(0.05)  # the sequencer now holds `first` and waits for the lock
         rest = [sequencer.submit("coop", inspect(n)) for n in range(1, 50)]
-    assert first.result(10).index == 0
-    assert [future.result(10).index for future in rest] == list(range(1, 50))
+    assert first.result(10).entry.index == 0
+    assert [future.result(10).entry.index for future in rest] == list(range(1, 50))
     assert sequencer.batches == [1, 49]
 
 
@@ -66,8 +72,70 @@ def test_a_malformed_act_in_a_batch_fails_alone(sequencer):
             "coop", Act("fay", "inspect", day(2026, 2, 1), {"office": "nowhere"})
         )
         later = sequencer.submit("coop", inspect(2))
-    assert good.result(10).outcome.granted
+    assert good.result(10).entry.outcome.granted
     with pytest.raises(ActError, match="unknown office 'nowhere'"):
         bad.result(10)
-    assert later.result(10).index == good.result(10).index + 1
+    assert later.result(10).entry.index == good.result(10).entry.index + 1
     assert sequencer.service.store.head("coop").size == 4
+
+
+def test_an_act_submitted_alone_gets_a_batch_of_its_own_in_queue_order(sequencer):
+    with sequencer._service_lock:
+        sequencer.submit("coop", inspect(0))
+        time.sleep(0.05)  # the sequencer holds the first act and waits for the lock
+        before = [sequencer.submit("coop", inspect(n)) for n in (1, 2)]
+        alone = sequencer.submit("coop", inspect(3), alone=True)
+        after = [sequencer.submit("coop", inspect(n)) for n in (4, 5)]
+    indices = [future.result(10).entry.index for future in [*before, alone, *after]]
+    assert indices == list(range(1, 6))
+    assert sequencer.batches == [1, 2, 1, 2]
+    assert alone.result(10).admitted == ()
+
+
+@pytest.fixture
+def checkpointing(database, tmp_path, monkeypatch, coop_constitution):
+    monkeypatch.delenv("CHARTER_SIGNING_KEY", raising=False)
+    store = open_store(database)
+    service = PolityService(store, KeyRing(tmp_path / "keys"))
+    service.create("coop", coop_constitution, cooperative_founding())
+    running = Sequencer(service, checkpoints=True, restamp=True)
+    yield running
+    running.close()
+    store.close()
+
+
+def test_each_batch_is_answered_with_a_checkpoint_covering_it_and_the_proofs_asked_for(
+    checkpointing,
+):
+    service = checkpointing.service
+    with checkpointing._service_lock:
+        checkpointing.submit("coop", inspect(0))
+        time.sleep(0.05)
+        futures = [checkpointing.submit("coop", inspect(n), prove=n % 2 == 0) for n in range(8)]
+    answers = [future.result(10) for future in futures]
+    assert checkpointing.batches == [1, 8]
+    checkpoint = answers[0].checkpoint
+    assert checkpoint is not None
+    assert checkpoint.size == service.store.head("coop").size == 10
+    assert all(answer.checkpoint == checkpoint for answer in answers)
+    assert (
+        verify_checkpoint(checkpoint.text, public_key_bytes(service.keys.load("coop"))).size == 10
+    )
+    for n, answer in enumerate(answers):
+        seq = answer.entry.index + 1
+        if n % 2:
+            assert answer.proof is None
+            assert answer.data == b""
+            continue
+        assert answer.proof is not None
+        assert answer.data == service.store.entries("coop", seq, seq + 1)[0]
+        assert answer.proof.leaf_hash == leaf_hash(answer.data)
+        verify_inclusion(seq, 10, answer.proof.leaf_hash, answer.proof.path, checkpoint.root)
+        assert answer.proof.as_dict() == service.prove_inclusion("coop", seq, 10).as_dict()
+
+
+def test_without_a_signing_key_nothing_is_stored(checkpointing, tmp_path):
+    checkpointing.service.keys.path("coop").unlink()
+    with pytest.raises(SigningKeyError):
+        checkpointing.perform("coop", inspect(0), 10)
+    assert checkpointing.service.store.head("coop").size == 1

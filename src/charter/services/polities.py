@@ -158,6 +158,14 @@ class PolityService:
         assert polity is not None
         return polity
 
+    def snapshot(self, polity_id: str) -> Polity | None:
+        """The polity as this service last folded it, without reading the store (None if it
+        has not folded it yet). Safe without the caller's lock: read its `state` once, and
+        that state is whole (states are immutable); it may lag the store, so use it only to
+        prepare an act that the authority check then judges against the head."""
+        replayer = self._folds.get(polity_id)
+        return None if replayer is None else replayer.polity
+
     def _fold(self, polity_id: str) -> Replayer:
         replayer = self._folds.get(polity_id)
         if replayer is None:
@@ -229,6 +237,30 @@ class PolityService:
                 replayer, current = self._fold(polity_id), True
                 continue
             return self.adopt(polity_id, judgements)
+
+    def perform_each(
+        self, polity_id: str, acts: Sequence[Act], *, restamp: bool = False
+    ) -> list[Entry | ActError]:
+        """Perform several acts as `perform_all` does (one transaction when all are well
+        formed), except that a malformed act fails alone: its ActError takes its place and
+        the others are stored, in order.
+
+        Malformed acts are rare, so they are not looked for first: only when the batch
+        as a whole is refused are its acts performed one by one.
+        """
+        acts = list(acts)
+        try:
+            return list(self.perform_all(polity_id, acts, restamp=restamp))
+        except ActError as error:
+            if len(acts) == 1:
+                return [error]
+        results: list[Entry | ActError] = []
+        for act in acts:
+            try:
+                results.append(self.perform(polity_id, act, restamp=restamp))
+            except ActError as error:
+                results.append(error)
+        return results
 
     def combine(self, polity_id: str, acts: Sequence[Act], *, restamp: bool = False) -> list[Entry]:
         """Queue `acts` as one request, then settle it under the polity's lock (see `LedgerStore.combine`).
@@ -458,6 +490,35 @@ class PolityService:
         path = proofs.inclusion_proof(index, tree_size, nodes)
         root = merkle.root_from(merkle.perfect_ranges(0, tree_size), nodes)
         return InclusionProof(index, tree_size, nodes[(0, index)], tuple(path), root)
+
+    def prove_inclusions(
+        self, polity_id: str, indices: Sequence[int], size: int
+    ) -> list[tuple[InclusionProof, bytes]]:
+        """Inclusion proofs of several entries in the tree of `size` entries, each with the
+        entry's stored bytes: every node in one query and the entries in one more, however
+        many are asked for (a batch of receipts)."""
+        if not indices:
+            return []
+        if not all(0 <= index < size for index in indices):
+            raise proofs.ProofError(f"an entry asked for is not in a tree of {size} entries")
+        root_keys = merkle.perfect_ranges(0, size)
+        paths = {index: proofs.inclusion_proof_keys(index, size) for index in indices}
+        nodes = self.store.nodes(
+            polity_id,
+            proofs.needed_keys([root_keys], [[(0, index)] for index in indices], *paths.values()),
+        )
+        root = merkle.root_from(root_keys, nodes)
+        first, last = min(indices), max(indices)
+        stored = self.store.entries(polity_id, first, last + 1)
+        made = []
+        for index in indices:
+            data = stored[index - first]
+            leaf = nodes[(0, index)]
+            if merkle.leaf_hash(data) != leaf:
+                raise CharterError(f"entry {index} does not hash to its stored leaf")
+            path = proofs.inclusion_proof(index, size, nodes)
+            made.append((InclusionProof(index, size, leaf, tuple(path), root), data))
+        return made
 
     def prove_consistency(self, polity_id: str, old_size: int, new_size: int) -> ConsistencyProof:
         """A consistency proof that the first `old_size` entries are unchanged at `new_size`."""

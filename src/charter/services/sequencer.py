@@ -1,34 +1,58 @@
 """Group commit: one sequencer thread per polity turns concurrent acts into batched appends.
 
 Callers on many threads (a web worker's requests, say) submit acts and wait
-for their entries. The polity's sequencer takes whatever has queued up, judges
-the acts one after another against the growing state, appends them to the
-store in one transaction, and only then answers each caller. Under light load
-a batch is one act; under heavy load one durable commit serves many. A
-malformed act fails alone; an act judged against a state another process has
-since extended is judged again (the store's optimistic check still applies
-between processes).
+for their outcome. The polity's sequencer takes whatever has queued up,
+performs it as one batch (`PolityService.perform_each`: judged one after
+another against the growing state, appended in one durable transaction, a
+malformed act failing alone), signs one checkpoint covering the batch, makes
+the inclusion proofs asked for against it, and only then answers each caller.
+Under light load a batch is one act; under heavy load one commit, one
+signature and one proof query serve many. Between processes the store's own
+checks still apply (see `PolityService.perform_all`).
+
+A request that may change who is a member is submitted `alone`: it is
+performed in a batch of its own, so the members it admitted are exactly the
+difference around it.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Set as AbstractSet
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from charter.domain.acts import Act, Entry
-from charter.domain.polity import Judgement, Polity
 from charter.errors import ActError
-from charter.services.polities import PolityService
+from charter.services.polities import InclusionProof, PolityService
+from charter.storage import Checkpoint
 
-__all__ = ["Sequencer"]
+__all__ = ["Performed", "Sequencer"]
+
+
+@dataclass(frozen=True, slots=True)
+class Performed:
+    """An act durably stored: its entry, the checkpoint signed after its batch, and what
+    its submitter asked for besides."""
+
+    entry: Entry
+    checkpoint: Checkpoint | None
+    """Covers the entry (None when the sequencer signs no checkpoints)."""
+    admitted: tuple[str, ...] = ()
+    """For an act submitted alone: the people it made members."""
+    proof: InclusionProof | None = None
+    """When asked for: the entry's inclusion proof against `checkpoint`."""
+    data: bytes = b""
+    """With `proof`: the entry's stored bytes."""
 
 
 @dataclass
 class _Request:
     act: Act
-    future: Future[Entry] = field(default_factory=Future)
+    alone: bool
+    prove: bool
+    future: Future[Performed] = field(default_factory=Future)
 
 
 class _Lane:
@@ -46,19 +70,43 @@ class _Lane:
 
 
 class Sequencer:
-    """Serialises and batches the acts submitted for each polity of one service."""
+    """Serialises and batches the acts submitted for each polity of one service.
 
-    def __init__(self, service: PolityService, max_batch: int = 256) -> None:
+    `lock` guards the service: whoever else uses the service holds it too (the
+    web's runtime lock); the sequencer holds it for each batch. With `restamp`
+    the acts are dated by the server (see `PolityService.perform_all`); with
+    `checkpoints` each batch is covered by a signed checkpoint before anyone
+    is answered.
+    """
+
+    def __init__(
+        self,
+        service: PolityService,
+        max_batch: int = 256,
+        *,
+        lock: threading.RLock | None = None,
+        restamp: bool = False,
+        checkpoints: bool = False,
+    ) -> None:
         self.service = service
         self.max_batch = max_batch
+        self.restamp = restamp
+        self.checkpoints = checkpoints
         self.batches: list[int] = []
+        """The number of acts stored by each batch, in order (for tests and benchmarks)."""
         self._lanes: dict[str, _Lane] = {}
         self._lock = threading.Lock()
-        self._service_lock = threading.Lock()
+        self._service_lock = lock if lock is not None else threading.RLock()
 
-    def submit(self, polity_id: str, act: Act) -> Future[Entry]:
-        """Queue `act`; the future gives its entry once durably stored (or its ActError)."""
-        request = _Request(act)
+    def submit(
+        self, polity_id: str, act: Act, *, alone: bool = False, prove: bool = False
+    ) -> Future[Performed]:
+        """Queue `act`; the future gives its outcome once durably stored (or its ActError).
+
+        `alone`: perform it in a batch of its own (and report whom it admitted).
+        `prove`: if granted, with its inclusion proof (needs `checkpoints`).
+        """
+        request = _Request(act, alone, prove)
         with self._lock:
             lane = self._lanes.get(polity_id)
             if lane is None:
@@ -66,9 +114,17 @@ class Sequencer:
         lane.pending.put(request)
         return request.future
 
-    def perform(self, polity_id: str, act: Act, timeout: float | None = None) -> Entry:
-        """Submit and wait: the entry, once it is durably stored."""
-        return self.submit(polity_id, act).result(timeout)
+    def perform(
+        self,
+        polity_id: str,
+        act: Act,
+        timeout: float | None = None,
+        *,
+        alone: bool = False,
+        prove: bool = False,
+    ) -> Performed:
+        """Submit and wait: the outcome, once it is durably stored."""
+        return self.submit(polity_id, act, alone=alone, prove=prove).result(timeout)
 
     def close(self) -> None:
         """Finish what is queued, then stop every sequencer thread."""
@@ -81,13 +137,15 @@ class Sequencer:
             lane.thread.join()
 
     def _run(self, polity_id: str, pending: queue.Queue[_Request | None]) -> None:
+        carried: _Request | None = None
         stopping = False
-        while not stopping:
-            first = pending.get()
+        while True:
+            first = carried if carried is not None else None if stopping else pending.get()
+            carried = None
             if first is None:
                 return
             batch = [first]
-            while len(batch) < self.max_batch:
+            while not first.alone and len(batch) < self.max_batch:
                 try:
                     more = pending.get_nowait()
                 except queue.Empty:
@@ -95,39 +153,53 @@ class Sequencer:
                 if more is None:
                     stopping = True
                     break
+                if more.alone:
+                    carried = more  # it goes in a batch of its own, next
+                    break
                 batch.append(more)
             self._commit(polity_id, batch)
 
     def _commit(self, polity_id: str, batch: list[_Request]) -> None:
         try:
             with self._service_lock:
-                results = self._append(polity_id, batch)
-        except BaseException as error:  # the store failed: nobody's act was acknowledged
+                answers = self._perform(polity_id, batch)
+        except BaseException as error:  # the store failed: nobody is told their act is stored
             for request in batch:
                 request.future.set_exception(error)
             return
-        self.batches.append(sum(1 for result in results if isinstance(result, Entry)))
-        for request, result in zip(batch, results, strict=True):
-            if isinstance(result, Entry):
-                request.future.set_result(result)
+        self.batches.append(sum(1 for answer in answers if isinstance(answer, Performed)))
+        for request, answer in zip(batch, answers, strict=True):
+            if isinstance(answer, Performed):
+                request.future.set_result(answer)
             else:
-                request.future.set_exception(result)
+                request.future.set_exception(answer)
 
-    def _append(self, polity_id: str, batch: list[_Request]) -> list[Entry | ActError]:
-        results: list[Judgement | ActError] = []
-
-        def judge(polity: Polity) -> list[Judgement]:
-            results.clear()
-            judged: list[Judgement] = []
-            for request in batch:
-                try:
-                    judgement = polity.judge(request.act, judged[-1] if judged else None)
-                except ActError as error:
-                    results.append(error)
-                    continue
-                judged.append(judgement)
-                results.append(judgement)
-            return judged
-
-        self.service.commit(polity_id, judge)
-        return [r.entry if isinstance(r, Judgement) else r for r in results]
+    def _perform(self, polity_id: str, batch: list[_Request]) -> list[Performed | ActError]:
+        service = self.service
+        if self.checkpoints:
+            service.keys.load(polity_id)  # no key, no checkpoint: refuse before anything is stored
+        alone = len(batch) == 1 and batch[0].alone
+        before: AbstractSet[str] = service.polity(polity_id).state.members if alone else set()
+        results = service.perform_each(polity_id, [r.act for r in batch], restamp=self.restamp)
+        admitted: tuple[str, ...] = ()
+        if alone and isinstance(results[0], Entry):
+            admitted = tuple(sorted(service.polity(polity_id).state.members - before))
+        stored = [result for result in results if isinstance(result, Entry)]
+        checkpoint = service.checkpoint(polity_id) if self.checkpoints and stored else None
+        proven: dict[int, tuple[InclusionProof, bytes]] = {}
+        if checkpoint is not None:
+            wanted = [
+                result.index + 1
+                for request, result in zip(batch, results, strict=True)
+                if request.prove and isinstance(result, Entry) and result.outcome.granted
+            ]
+            made = service.prove_inclusions(polity_id, wanted, checkpoint.size)
+            proven = dict(zip(wanted, made, strict=True))
+        answers: list[Performed | ActError] = []
+        for result in results:
+            if isinstance(result, ActError):
+                answers.append(result)
+                continue
+            proof, data = proven.get(result.index + 1, (None, b""))
+            answers.append(Performed(result, checkpoint, admitted, proof, data))
+        return answers

@@ -21,6 +21,7 @@ from charter.web.errors import WebError
 from charter.web.powers import motion_moves, my_powers
 from charter.web.receipts import (
     RECEIPT_FORMAT,
+    cast_receipt,
     check_receipt,
     closing_view,
     open_receipt,
@@ -127,65 +128,75 @@ def perform_as(
     cosigned_by: tuple[str, ...],
 ) -> ActResult:
     """Perform `body` as `actor` (whose credential the caller has checked), co-signed by
-    `cosigned_by` (who have each signed it themselves)."""
+    `cosigned_by` (who have each signed it themselves).
+
+    The act is prepared against this worker's fold as last seen (no store read,
+    no lock: a secret vote's box needs to know the motion) and handed to the
+    runtime's sequencer, which judges it against the head with whatever else is
+    queued, stores the batch in one commit, signs one checkpoint over it and
+    answers with the open ballots' inclusion proofs. Only ballots share a batch:
+    any other act may admit members, so it goes alone and whom it admitted is
+    exactly the difference around it.
+    """
     runtime = runtime_of(request)
-    with runtime.polities() as service:
-        service.store.head(polity_id)  # an unknown polity is 404 before anything else
-        service.keys.load(polity_id)  # no key, no checkpoint: refuse before anything is stored
-        now = runtime.now()
-        polity = service.polity(polity_id)
-        members_before = polity.state.members
-        args = dict(body.args)
-        name = args.get("motion")
-        motion = polity.state.motions.get(name) if isinstance(name, str) else None
-        secret = motion is not None and motion.secret and motion.status == "open"
-        box_item: dict[str, Any] | None = None
-        if secret and motion is not None and body.act == "cast-ballot":
-            box_item = secret_ballot(polity, motion, args, actor, now)
-            args = {"motion": motion.id}
-        elif secret and motion is not None and body.act == "close-vote" and "box" not in args:
-            args["box"] = runtime.box.contents(polity_id, motion.id)
-        act = Act(
-            actor=actor,
-            kind=body.act,
-            time=now,
-            args=args,
-            power=body.power,
-            capacity=body.as_,
-            cosigned_by=cosigned_by,
-            note=body.note,
+    now = runtime.now()
+    args = dict(body.args)
+    name = args.get("motion")
+    polity = runtime.snapshot(polity_id)
+    motion = polity.state.motions.get(name) if isinstance(name, str) else None
+    if isinstance(name, str) and (motion is None or (motion.secret and motion.status != "open")):
+        polity = runtime.polity(polity_id)  # new to this worker, or it may have opened since
+        motion = polity.state.motions.get(name)
+    secret = motion is not None and motion.secret and motion.status == "open"
+    box_item: dict[str, Any] | None = None
+    if secret and motion is not None and body.act == "cast-ballot":
+        box_item = secret_ballot(polity, motion, args, actor, now)
+        args = {"motion": motion.id}
+    elif secret and motion is not None and body.act == "close-vote" and "box" not in args:
+        args["box"] = runtime.box.contents(polity_id, motion.id)
+    act = Act(
+        actor=actor,
+        kind=body.act,
+        time=now,  # the sequencer keeps web acts in time order (restamp)
+        args=args,
+        power=body.power,
+        capacity=body.as_,
+        cosigned_by=cosigned_by,
+        note=body.note,
+    )
+    ballot = body.act == "cast-ballot"
+    code = None if box_item is None else runtime.box.put(polity_id, str(name), box_item)
+    try:
+        performed = runtime.sequencer.perform(
+            polity_id, act, alone=not ballot, prove=ballot and code is None
         )
-        code = None if box_item is None else runtime.box.put(polity_id, str(name), box_item)
-        try:
-            entry = service.perform(polity_id, act, restamp=True)  # the server dates web acts
-        except BaseException:
-            if code is not None:
-                runtime.box.take(polity_id, str(name), code)
-            raise
-        granted = entry.outcome.granted
-        admitted = sorted(service.polity(polity_id).state.members - members_before)
-        if code is not None and not granted:
+    except BaseException:
+        if code is not None:
             runtime.box.take(polity_id, str(name), code)
-        if secret and body.act == "close-vote" and granted:
-            runtime.box.empty(polity_id, str(name))
-        service.checkpoint(polity_id)
-        seq = entry.index + 1
-        receipt: dict[str, Any] | None = None
-        if body.act == "cast-ballot" and granted:
-            if code is not None and box_item is not None:
-                receipt = {
-                    "charter-receipt": RECEIPT_FORMAT,
-                    "polity": polity_id,
-                    "motion": str(name),
-                    "secret": True,
-                    "receipt": code,
-                    "ballot": box_item,
-                }
-            else:
-                receipt = open_receipt(service, polity_id, seq)
+        raise
+    entry = performed.entry
+    granted = entry.outcome.granted
+    if code is not None and not granted:
+        runtime.box.take(polity_id, str(name), code)
+    if secret and body.act == "close-vote" and granted:
+        runtime.box.empty(polity_id, str(name))
+    seq = entry.index + 1
+    receipt: dict[str, Any] | None = None
+    if ballot and granted:
+        if code is not None and box_item is not None:
+            receipt = {
+                "charter-receipt": RECEIPT_FORMAT,
+                "polity": polity_id,
+                "motion": str(name),
+                "secret": True,
+                "receipt": code,
+                "ballot": box_item,
+            }
+        else:
+            receipt = cast_receipt(polity_id, performed)
     accounts = [
         NewAccount(person=person, password=runtime.accounts.admit(polity_id, person))
-        for person in admitted
+        for person in performed.admitted
     ]
     return ActResult(
         seq=seq,

@@ -36,6 +36,7 @@ from charter.ledger import merkle
 from charter.ledger.checkpoint import verify_checkpoint
 from charter.ledger.proofs import verify_inclusion
 from charter.services.polities import PolityService
+from charter.services.sequencer import Performed
 from charter.storage.engine import WRITE_OPTION
 from charter.storage.schema import web_ballot_box
 from charter.web.errors import WebError
@@ -44,6 +45,7 @@ __all__ = [
     "RECEIPT_FORMAT",
     "BallotBox",
     "ReceiptCheck",
+    "cast_receipt",
     "check_receipt",
     "closing_entry",
     "closing_view",
@@ -169,6 +171,27 @@ def _proof(service: PolityService, polity_id: str, seq: int) -> dict[str, Any] |
         **proof.as_dict(),
         "entry": data.hex(),
         "checkpoint": text,
+    }
+
+
+def cast_receipt(polity_id: str, performed: Performed) -> dict[str, Any]:
+    """The receipt of an open ballot just cast: its position and its inclusion proof against
+    the checkpoint signed after its batch (made by the sequencer, checked here too)."""
+    entry, proof, checkpoint = performed.entry, performed.proof, performed.checkpoint
+    seq = entry.index + 1
+    proved: dict[str, Any] | None = None
+    if proof is not None and checkpoint is not None:
+        if merkle.leaf_hash(performed.data) != proof.leaf_hash:
+            raise CharterError(f"entry {seq} does not hash to its stored leaf")
+        verify_inclusion(seq, checkpoint.size, proof.leaf_hash, proof.path, checkpoint.root)
+        proved = {**proof.as_dict(), "entry": performed.data.hex(), "checkpoint": checkpoint.text}
+    return {
+        "charter-receipt": RECEIPT_FORMAT,
+        "polity": polity_id,
+        "motion": str(entry.act.args.get("motion", "")),
+        "secret": False,
+        "entry": seq,
+        "proof": proved,
     }
 
 

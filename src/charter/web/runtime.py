@@ -2,6 +2,7 @@
 
 The polity service keeps each polity's fold in memory and is not made for
 concurrent use, so requests (served on a thread pool) take `lock` around it.
+Acts go through the sequencer, which takes the same lock once per batch.
 Several worker processes each have their own runtime; the store keeps their
 writes consistent (see `PolityService`).
 """
@@ -20,6 +21,7 @@ from argon2 import PasswordHasher
 from charter.domain.polity import Polity
 from charter.keys import KeyRing
 from charter.services.polities import PolityService
+from charter.services.sequencer import Sequencer
 from charter.storage import Durability, LedgerStore, open_store
 from charter.web.accounts import AccountStore
 from charter.web.cosign import CosignStore
@@ -70,6 +72,7 @@ class Runtime:
         self.clock = clock
         self.settings = settings or Settings()
         self.lock = threading.RLock()
+        self.sequencer = Sequencer(self.service, lock=self.lock, restamp=True, checkpoints=True)
 
     @contextmanager
     def polities(self) -> Iterator[PolityService]:
@@ -78,11 +81,19 @@ class Runtime:
             yield self.service
 
     def polity(self, polity_id: str) -> Polity:
+        """The polity at the head of its ledger (UnknownPolity if there is none)."""
         with self.lock:
             return self.service.polity(polity_id)
+
+    def snapshot(self, polity_id: str) -> Polity:
+        """The polity as this process last folded it, without waiting for the lock or the
+        store; read its `state` once. At the head instead if not folded yet."""
+        polity = self.service.snapshot(polity_id)
+        return polity if polity is not None else self.polity(polity_id)
 
     def now(self) -> datetime:
         return self.clock()
 
     def close(self) -> None:
+        self.sequencer.close()
         self.store.close()
