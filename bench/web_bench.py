@@ -225,6 +225,77 @@ def serve(
             process.wait()
 
 
+def _descendants(pid: int) -> list[int]:
+    """`pid` and every process below it, from /proc (Linux)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def cpu_seconds(pids: list[int], which: tuple[int, ...] = (11, 12)) -> float:
+    """CPU time the processes `pids` have used so far: user plus system by default."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(fields[field]) for field in which)
+    return total / ticks
+
+
+def postgres_pids() -> list[int]:
+    """Every PostgreSQL server process on this machine (its backends do the benchmark's SQL)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+@contextmanager
+def cpu_shares(server_pid: int) -> Iterator[dict[str, float]]:
+    """CPU seconds used while the block runs: by the server's processes, by PostgreSQL, and by
+    everything this script starts and waits for (the load generator)."""
+    import resource
+
+    server = _descendants(server_pid)
+    database = {pid: cpu_seconds([pid]) for pid in postgres_pids()}
+    before = (
+        cpu_seconds(server),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+        cpu_seconds(server, (12,)),
+    )
+    used: dict[str, float] = {}
+    yield used
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used["server"] = cpu_seconds(server) - before[0]
+    used["of which system"] = cpu_seconds(server, (12,)) - before[2]
+    # backends opened during the run count whole; those that ended during it are not seen
+    used["postgresql"] = sum(
+        cpu_seconds([pid]) - database.get(pid, 0.0) for pid in postgres_pids()
+    )
+    used["load generator"] = (after.ru_utime + after.ru_stime) - (
+        before[1].ru_utime + before[1].ru_stime
+    )
+
+
 def run_load(
     target: str, base: str, tokens_file: Path, users: int, duration: int, warmup: float
 ) -> Figures:
@@ -369,7 +440,7 @@ def profile(pid: int, seconds: int, out: Path) -> Callable[[], None]:
     if not spy.exists():
         print("(py-spy is not installed: no profile; pip install -e '.[bench]')")
         return lambda: None
-    command = [str(spy), "record", "--pid", str(pid), "--subprocesses", "--nonblocking"]
+    command = [str(spy), "record", "--pid", str(pid), "--subprocesses", "--nonblocking", "--gil"]
     command += ["--duration", str(seconds), "--format", "raw", "--output", str(out)]
     spying = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -394,15 +465,18 @@ def print_profile(collapsed: Path, top: int = 30) -> None:
         frames = {frame.split(" (")[0] + " " + _where(frame) for frame in stack.split(";")}
         for frame in frames:
             inclusive[frame] += samples
-    print(f"\nprofile: {total} samples of the server's busy threads (py-spy); inclusive share")
-    print("of Charter's own functions, then of the database driver's:")
+    print(f"\nprofile: {total} samples of the thread holding the GIL (py-spy --gil: where the")
+    print("workers' Python CPU time went); inclusive share of Charter's own functions, then of")
+    print("everything else:")
     shown = [(frame, n) for frame, n in inclusive.most_common() if "(charter/" in frame]
     for frame, samples in shown[:top]:
         print(f"  {100 * samples / max(total, 1):5.1f}%  {frame}")
-    for marker in ("Connection.wait (psycopg/", "Cursor.execute (psycopg/", "commit"):
-        hits = [(frame, n) for frame, n in inclusive.most_common() if marker in frame][:2]
-        for frame, samples in hits:
-            print(f"  {100 * samples / max(total, 1):5.1f}%  {frame}")
+    others = [(frame, n) for frame, n in inclusive.most_common() if "(charter/" not in frame]
+    for frame, samples in others[:top]:
+        print(f"  {100 * samples / max(total, 1):5.1f}%  {frame}")
+    keep = os.environ.get("CHARTER_WEB_BENCH_KEEP_PROFILE")
+    if keep:
+        shutil.copy(collapsed, keep)
 
 
 def table_writes(libpq_url: str) -> dict[str, tuple[int, int]]:
@@ -426,6 +500,13 @@ def _where(frame: str) -> str:
         if marker in place:
             place = place.split(marker, 1)[1]
     return f"({place.rsplit(':', 1)[0]})"
+
+
+def report_cpu(target: str, used: dict[str, float], figures: Figures) -> None:
+    """CPU time per answer over the whole run (warm-up included): where the 2 cores went."""
+    answers = max(1, len(figures.acknowledged) + figures.errors)
+    shares = ", ".join(f"{name} {seconds * 1000 / answers:.2f} ms" for name, seconds in used.items())
+    print(f"{target} CPU per answer: {shares}")
 
 
 def report(
@@ -503,9 +584,11 @@ def main() -> None:
     if args.only in (None, "baseline"):
         env = {ROLE_ENV: "baseline-server", BASELINE_DB_ENV: libpq_url}
         app = ["--app-dir", str(ROOT / "bench"), "web_bench:baseline_app"]
-        with serve(app, env, args.workers, work / "baseline.log") as (url, _pid):
-            figures = run_load("baseline", url, tokens_file, args.users, duration, args.warmup)
+        with serve(app, env, args.workers, work / "baseline.log") as (url, pid):
+            with cpu_shares(pid) as used:
+                figures = run_load("baseline", url, tokens_file, args.users, duration, args.warmup)
         results.append(figures)
+        report_cpu("baseline", used, figures)
         checks["baseline"] = check_baseline(libpq_url, figures)
     if args.only in (None, "charter"):
         env = {
@@ -519,9 +602,11 @@ def main() -> None:
             collect = (
                 profile(pid, duration, work / "profile.txt") if args.profile else (lambda: None)
             )
-            figures = run_load("charter", url, tokens_file, args.users, duration, args.warmup)
+            with cpu_shares(pid) as used:
+                figures = run_load("charter", url, tokens_file, args.users, duration, args.warmup)
             collect()
         results.append(figures)
+        report_cpu("charter", used, figures)
         checks["charter"] = check_ledger(store_url, figures)
         time.sleep(1.5)  # PostgreSQL publishes table statistics within a second or so
         per_ballot = writes_per_ballot(writes_before, table_writes(libpq_url), figures)

@@ -10,6 +10,7 @@ and a commit is durable before the store acknowledges it.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -172,7 +173,11 @@ def make_side_engine(engine: Engine) -> Engine:
     url = engine.url
     if url.get_backend_name() == "sqlite":
         return make_engine(url.render_as_string(hide_password=False), durability="fast")
-    side = create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=False)
+    # Every web request reads through it (its credential, then proofs and pages), from a
+    # thread pool of 40: a pool of 5 would open and close a connection for most of them.
+    side = create_engine(
+        url, isolation_level="AUTOCOMMIT", pool_pre_ping=False, pool_size=20, max_overflow=10
+    )
 
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         with dbapi_connection.cursor() as cursor:
@@ -181,3 +186,33 @@ def make_side_engine(engine: Engine) -> Engine:
 
     event.listen(side, "connect", on_connect)
     return side
+
+
+Lookup = Callable[[str, Sequence[object]], list[tuple[Any, ...]]]
+"""Runs one read statement (written with `?` placeholders) and returns its rows."""
+
+
+def driver_lookup(engine: Engine) -> Lookup:
+    """A `Lookup` on `engine`'s own driver connections, skipping SQLAlchemy's statement
+    machinery: for the reads every request makes (its credential), where that machinery
+    cost more than the query. Each call is one statement outside any transaction on
+    PostgreSQL when `engine` is autocommit, and a plain read on SQLite."""
+    postgresql = engine.dialect.name == "postgresql"
+    translated: dict[str, str] = {}
+
+    def lookup(sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+        if postgresql:
+            sql = translated.get(sql) or translated.setdefault(sql, sql.replace("?", "%s"))
+        pooled = engine.raw_connection()
+        try:
+            driver = pooled.driver_connection
+            assert driver is not None
+            cursor = driver.execute(sql, tuple(params))
+            return [tuple(row) for row in cursor.fetchall()]
+        except BaseException:
+            pooled.invalidate()
+            raise
+        finally:
+            pooled.close()
+
+    return lookup

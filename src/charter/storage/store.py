@@ -32,7 +32,14 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from charter.ledger import merkle
 from charter.ledger.merkle import NodeKey
-from charter.storage.engine import WRITE_OPTION, Durability, make_engine, make_side_engine
+from charter.storage.engine import (
+    WRITE_OPTION,
+    Durability,
+    Lookup,
+    driver_lookup,
+    make_engine,
+    make_side_engine,
+)
 from charter.storage.errors import (
     AlreadyStored,
     CheckpointMismatch,
@@ -97,6 +104,7 @@ class LedgerStore:
         self.engine = engine
         self.durability = durability
         self._side: Engine | None = None
+        self._lookup: Lookup | None = None
         self._listening: Any = None  # PostgreSQL: the LISTEN connection, opened on first wait
         self._read_tickets: list[int] = []  # settled requests whose rows may now be deleted
         # Per polity: (size, frontier nodes) as this store last committed them. Stored nodes
@@ -148,8 +156,19 @@ class LedgerStore:
             self._side = make_side_engine(self.engine)
         return self._side
 
+    def lookup(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+        """Rows of one read statement (`?` placeholders) on a pooled driver connection: on
+        PostgreSQL autocommit, one round trip (see `driver_lookup`)."""
+        if self._lookup is None:
+            postgresql = self.engine.dialect.name == "postgresql"
+            self._lookup = driver_lookup(self._side_engine() if postgresql else self.engine)
+        return self._lookup(sql, params)
+
     @contextmanager
-    def _reading(self) -> Iterator[Connection]:
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads that need no transaction of their own (one statement, or
+        several that stay consistent because what they read only grows or is looked up by
+        key): on PostgreSQL autocommit, one round trip each, no BEGIN, no pre-ping."""
         if self.engine.dialect.name == "postgresql":
             # Every read here is one statement, or several that stay consistent without a
             # snapshot (the log only grows): autocommit, one round trip each.
@@ -215,7 +234,7 @@ class LedgerStore:
 
     def polities(self) -> list[PolityRecord]:
         """Every stored polity, by id."""
-        with self._reading() as connection:
+        with self.reading() as connection:
             rows = connection.execute(select(polities).order_by(polities.c.id)).all()
         return [
             PolityRecord(
@@ -230,7 +249,7 @@ class LedgerStore:
 
     def head(self, polity_id: str) -> Head:
         """The polity's log size and root as last committed."""
-        with self._reading() as connection:
+        with self.reading() as connection:
             return read_head(connection, polity_id)
 
     # -- the log -----------------------------------------------------------
@@ -684,7 +703,7 @@ class LedgerStore:
 
     def pending(self, polity_id: str) -> list[int]:
         """The tickets of the polity's requests not yet settled, in queue order."""
-        with self._reading() as connection:
+        with self.reading() as connection:
             read_head(connection, polity_id)
             rows = connection.exec_driver_sql(sql_for(connection).pending, (polity_id,)).all()
         return [int(row[0]) for row in rows]
@@ -699,7 +718,7 @@ class LedgerStore:
         return [bytes(row.leaf_hash) for row in rows]
 
     def _log_rows(self, polity_id: str, start: int, stop: int, column: Any) -> list[Row[Any]]:
-        with self._reading() as connection:
+        with self.reading() as connection:
             size = read_head(connection, polity_id).size
             if not 0 <= start <= stop <= size:
                 raise ValueError(
@@ -790,7 +809,7 @@ class LedgerStore:
 
     def checkpoints(self, polity_id: str) -> list[Checkpoint]:
         """Every checkpoint of the polity, by size."""
-        with self._reading() as connection:
+        with self.reading() as connection:
             read_head(connection, polity_id)
             rows = connection.execute(
                 select(checkpoints.c.size, checkpoints.c.root, checkpoints.c.text)
@@ -801,7 +820,7 @@ class LedgerStore:
 
     def latest_checkpoint(self, polity_id: str) -> Checkpoint | None:
         """The checkpoint at the largest size, or None before the first."""
-        with self._reading() as connection:
+        with self.reading() as connection:
             read_head(connection, polity_id)
             row = connection.execute(
                 select(checkpoints.c.size, checkpoints.c.root, checkpoints.c.text)
@@ -828,7 +847,7 @@ class LedgerStore:
 
     def constitutions(self, polity_id: str) -> list[tuple[int, str]]:
         """Every (version, document) of the polity's constitution, by version."""
-        with self._reading() as connection:
+        with self.reading() as connection:
             read_head(connection, polity_id)
             rows = connection.execute(
                 select(constitutions.c.version, constitutions.c.document)

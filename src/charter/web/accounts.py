@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from charter.errors import CharterError
-from charter.storage.engine import WRITE_OPTION
+from charter.storage.engine import WRITE_OPTION, Lookup, driver_lookup
 from charter.storage.schema import (
     web_accounts,
     web_login_failures,
@@ -104,6 +104,20 @@ class Token:
     revoked: bool
 
 
+# Every request looks its credential up: plain SQL on the driver, as building and running
+# a SQLAlchemy statement cost more than the query itself.
+_TOKEN_COLUMNS = (
+    "SELECT t.id, t.name, t.scopes, t.created_at, t.revoked_at, a.id, a.polity_id, a.person"
+    " FROM web_tokens t JOIN web_accounts a ON a.id = t.account_id"
+)
+_TOKEN_BY_HASH = _TOKEN_COLUMNS + " WHERE t.token_hash = ? ORDER BY t.id"
+_TOKENS_OF_ACCOUNT = _TOKEN_COLUMNS + " WHERE t.account_id = ? ORDER BY t.id"
+_SESSION_BY_HASH = (
+    "SELECT s.csrf, s.expires_at, a.id, a.polity_id, a.person"
+    " FROM web_sessions s JOIN web_accounts a ON a.id = s.account_id WHERE s.id_hash = ?"
+)
+
+
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
@@ -126,8 +140,12 @@ class AccountStore:
         engine: Engine,
         hasher: PasswordHasher | None = None,
         clock: Callable[[], float] = time.time,
+        lookup: Lookup | None = None,
     ) -> None:
         self.engine = engine
+        self._lookup = lookup or driver_lookup(engine)
+        """How each request's credential is looked up (one statement by key): the store's
+        autocommit reads serve (`LedgerStore.lookup`)."""
         self.hasher = hasher or PasswordHasher()  # argon2id, the library's default type
         self.clock = clock
         self._dummy = self.hasher.hash(secrets.token_urlsafe(16))
@@ -276,21 +294,13 @@ class AccountStore:
         return session_id, Session(account, csrf)
 
     def session(self, session_id: str) -> Session | None:
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                select(
-                    sessions.c.csrf,
-                    sessions.c.expires_at,
-                    accounts.c.id,
-                    accounts.c.polity_id,
-                    accounts.c.person,
-                )
-                .join(accounts, accounts.c.id == sessions.c.account_id)
-                .where(sessions.c.id_hash == _digest(session_id))
-            ).first()
-        if row is None or row.expires_at < self.clock():
+        rows = self._lookup(_SESSION_BY_HASH, (_digest(session_id),))
+        if not rows:
             return None
-        return Session(Account(row.id, row.polity_id, row.person), row.csrf)
+        csrf, expires_at, account_id, polity_id, person = rows[0]
+        if expires_at < self.clock():
+            return None
+        return Session(Account(account_id, polity_id, person), csrf)
 
     def close_session(self, session_id: str) -> None:
         with self.engine.connect() as connection:
@@ -326,39 +336,25 @@ class AccountStore:
 
     def token(self, token: str) -> Token | None:
         """The live (unrevoked) token with this value, if any."""
-        rows = self._tokens(tokens.c.token_hash == _digest(token))
+        rows = self._tokens(_TOKEN_BY_HASH, _digest(token))
         return rows[0] if rows and not rows[0].revoked else None
 
     def tokens_of(self, account: Account) -> list[Token]:
-        return self._tokens(tokens.c.account_id == account.id)
+        return self._tokens(_TOKENS_OF_ACCOUNT, account.id)
 
-    def _tokens(self, condition: object) -> list[Token]:
-        with self.engine.connect() as connection:
-            rows = connection.execute(
-                select(
-                    tokens.c.id,
-                    tokens.c.name,
-                    tokens.c.scopes,
-                    tokens.c.created_at,
-                    tokens.c.revoked_at,
-                    accounts.c.id.label("account_id"),
-                    accounts.c.polity_id,
-                    accounts.c.person,
-                )
-                .join(accounts, accounts.c.id == tokens.c.account_id)
-                .where(condition)  # type: ignore[arg-type]
-                .order_by(tokens.c.id)
-            ).all()
+    def _tokens(self, sql: str, key: object) -> list[Token]:
         return [
             Token(
-                row.id,
-                Account(row.account_id, row.polity_id, row.person),
-                row.name,
-                tuple(row.scopes.split()),
-                row.created_at,
-                row.revoked_at is not None,
+                token_id,
+                Account(account_id, polity_id, person),
+                name,
+                tuple(scopes.split()),
+                created_at,
+                revoked_at is not None,
             )
-            for row in rows
+            for token_id, name, scopes, created_at, revoked_at, account_id, polity_id, person in (
+                self._lookup(sql, (key,))
+            )
         ]
 
     def revoke_token(self, account: Account, token_id: int) -> bool:

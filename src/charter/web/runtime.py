@@ -61,7 +61,7 @@ class Runtime:
         self.store: LedgerStore = open_store(db_url, durability=durability)
         try:
             self.service = PolityService(self.store, KeyRing(key_dir), clock=clock)
-            self.accounts = AccountStore(self.store.engine, hasher)
+            self.accounts = AccountStore(self.store.engine, hasher, lookup=self.store.lookup)
             self.box = BallotBox(self.store.engine)
             self.cosign = CosignStore(self.store.engine)
             self.memberships = Memberships()
