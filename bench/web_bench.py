@@ -60,6 +60,7 @@ ROLE_ENV = "CHARTER_WEB_BENCH_ROLE"
 TARGET_ENV = "CHARTER_WEB_BENCH_TARGET"
 TOKENS_ENV = "CHARTER_WEB_BENCH_TOKENS"
 OUTPUT_ENV = "CHARTER_WEB_BENCH_OUTPUT"
+RATE_ENV = "CHARTER_WEB_BENCH_RATE"
 BASELINE_DB_ENV = "CHARTER_WEB_BENCH_BASELINE_DB"
 
 CONSTITUTION = """\
@@ -288,18 +289,24 @@ def cpu_shares(server_pid: int) -> Iterator[dict[str, float]]:
     used["server"] = cpu_seconds(server) - before[0]
     used["of which system"] = cpu_seconds(server, (12,)) - before[2]
     # backends opened during the run count whole; those that ended during it are not seen
-    used["postgresql"] = sum(
-        cpu_seconds([pid]) - database.get(pid, 0.0) for pid in postgres_pids()
-    )
+    used["postgresql"] = sum(cpu_seconds([pid]) - database.get(pid, 0.0) for pid in postgres_pids())
     used["load generator"] = (after.ru_utime + after.ru_stime) - (
         before[1].ru_utime + before[1].ru_stime
     )
 
 
 def run_load(
-    target: str, base: str, tokens_file: Path, users: int, duration: int, warmup: float
+    target: str,
+    base: str,
+    tokens_file: Path,
+    users: int,
+    duration: int,
+    warmup: float,
+    rate: float | None = None,
 ) -> Figures:
-    """Locust against `base` for `duration` seconds; the answers it saw, measured."""
+    """Locust against `base` for `duration` seconds; the answers it saw, measured. With
+    `rate`, the clients together offer that many ballots a second instead of sending the
+    next as soon as the last is answered."""
     output = tokens_file.parent / f"{target}-answers.json"
     env = {
         **os.environ,
@@ -308,6 +315,8 @@ def run_load(
         TOKENS_ENV: str(tokens_file),
         OUTPUT_ENV: str(output),
     }
+    if rate is not None:
+        env[RATE_ENV] = str(rate / users)
     command = [sys.executable, "-m", "locust", "-f", str(Path(__file__).resolve())]
     command += ["--headless", "--users", str(users), "--spawn-rate", str(users)]
     command += ["--run-time", f"{duration}s", "--stop-timeout", "10", "--host", base]
@@ -505,7 +514,9 @@ def _where(frame: str) -> str:
 def report_cpu(target: str, used: dict[str, float], figures: Figures) -> None:
     """CPU time per answer over the whole run (warm-up included): where the 2 cores went."""
     answers = max(1, len(figures.acknowledged) + figures.errors)
-    shares = ", ".join(f"{name} {seconds * 1000 / answers:.2f} ms" for name, seconds in used.items())
+    shares = ", ".join(
+        f"{name} {seconds * 1000 / answers:.2f} ms" for name, seconds in used.items()
+    )
     print(f"{target} CPU per answer: {shares}")
 
 
@@ -558,6 +569,12 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds not measured")
     parser.add_argument("--only", choices=["baseline", "charter"], help="one target only")
     parser.add_argument("--profile", action="store_true", help="py-spy the Charter workers")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        help="paced: the clients together offer this many ballots/s (default: each client"
+        " sends its next ballot as soon as the last is answered)",
+    )
     args = parser.parse_args()
     duration = 10 if args.quick else args.duration
     base = os.environ.get(PG_ENV) or PG_DEFAULT
@@ -565,7 +582,10 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="charter-web-bench-"))
     print(f"web benchmark — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {machine()}")
     print(f"{postgres_version(libpq_url)} at {base} (schema {SCHEMA})")
-    print(f"{args.users} clients, {args.workers} uvicorn workers, {duration} s per target")
+    pacing = f"paced at {args.rate:g} ballots/s offered" if args.rate else "no think time"
+    print(
+        f"{args.users} clients ({pacing}), {args.workers} uvicorn workers, {duration} s per target"
+    )
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
     reset_schema(base)
@@ -584,9 +604,13 @@ def main() -> None:
     if args.only in (None, "baseline"):
         env = {ROLE_ENV: "baseline-server", BASELINE_DB_ENV: libpq_url}
         app = ["--app-dir", str(ROOT / "bench"), "web_bench:baseline_app"]
-        with serve(app, env, args.workers, work / "baseline.log") as (url, pid):
-            with cpu_shares(pid) as used:
-                figures = run_load("baseline", url, tokens_file, args.users, duration, args.warmup)
+        with (
+            serve(app, env, args.workers, work / "baseline.log") as (url, pid),
+            cpu_shares(pid) as used,
+        ):
+            figures = run_load(
+                "baseline", url, tokens_file, args.users, duration, args.warmup, args.rate
+            )
         results.append(figures)
         report_cpu("baseline", used, figures)
         checks["baseline"] = check_baseline(libpq_url, figures)
@@ -603,7 +627,9 @@ def main() -> None:
                 profile(pid, duration, work / "profile.txt") if args.profile else (lambda: None)
             )
             with cpu_shares(pid) as used:
-                figures = run_load("charter", url, tokens_file, args.users, duration, args.warmup)
+                figures = run_load(
+                    "charter", url, tokens_file, args.users, duration, args.warmup, args.rate
+                )
             collect()
         results.append(figures)
         report_cpu("charter", used, figures)
@@ -628,7 +654,7 @@ def main() -> None:
 if os.environ.get(ROLE_ENV) == "locust":
     import itertools
 
-    from locust import FastHttpUser, constant, events, task
+    from locust import FastHttpUser, constant, constant_throughput, events, task
 
     _SLOTS = itertools.count()
     _TOKENS: list[str] = json.loads(Path(os.environ[TOKENS_ENV]).read_text())
@@ -638,7 +664,11 @@ if os.environ.get(ROLE_ENV) == "locust":
 
     class _Ballots(FastHttpUser):
         abstract = True
-        wait_time = constant(0)
+        wait_time = (
+            constant_throughput(float(os.environ[RATE_ENV]))
+            if os.environ.get(RATE_ENV)
+            else constant(0)
+        )
 
         def cast(self, path: str, body: Callable[[int, str], dict[str, Any]], auth: bool) -> None:
             slot = next(_SLOTS)

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
+from anyio import to_thread
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -40,6 +41,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Requests run on anyio's thread pool; the more acts in flight, the bigger the
+        # sequencer's batches (see Settings.threads).
+        to_thread.current_default_thread_limiter().total_tokens = runtime.settings.threads
         yield
         runtime.close()
 
