@@ -48,6 +48,7 @@ class KeyRing:
 
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or default_key_dir()
+        self._parsed: dict[Path, tuple[tuple[int, int, int], Ed25519PrivateKey]] = {}
 
     def path(self, polity_id: str) -> Path:
         return self.directory / f"{polity_id}.key"
@@ -92,16 +93,28 @@ class KeyRing:
             return supplied
         path = self.path(polity_id)
         try:
+            status = path.stat()
+        except OSError:
+            raise SigningKeyError(
+                f"no signing key for polity '{polity_id}': set {_env_name(polity_id)} or put it in {path}"
+            ) from None
+        if status.st_mode & 0o077:
+            raise SigningKeyError(f"{path} is readable by others; make it owner-only (chmod 600)")
+        # Each batch of web acts signs a checkpoint: parse the file again only if it changed.
+        version = (status.st_ino, status.st_size, status.st_mtime_ns)
+        known = self._parsed.get(path)
+        if known is not None and known[0] == version:
+            return known[1]
+        try:
             data = path.read_bytes()
         except OSError:
             raise SigningKeyError(
                 f"no signing key for polity '{polity_id}': set {_env_name(polity_id)} or put it in {path}"
             ) from None
-        if path.stat().st_mode & 0o077:
-            raise SigningKeyError(f"{path} is readable by others; make it owner-only (chmod 600)")
         key = load_pem_private_key(data, password=None)
         if not isinstance(key, Ed25519PrivateKey):
             raise SigningKeyError(f"{path} does not hold an Ed25519 key")
+        self._parsed[path] = (version, key)
         return key
 
     @staticmethod
