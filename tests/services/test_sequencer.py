@@ -139,3 +139,14 @@ def test_without_a_signing_key_nothing_is_stored(checkpointing, tmp_path):
     with pytest.raises(SigningKeyError):
         checkpointing.perform("coop", inspect(0), 10)
     assert checkpointing.service.store.head("coop").size == 1
+
+
+def test_an_act_cancelled_while_queued_is_not_performed_and_the_rest_are(sequencer):
+    with sequencer._service_lock:
+        sequencer.submit("coop", inspect(0))
+        time.sleep(0.05)
+        cancelled = sequencer.submit("coop", inspect(1))
+        kept = sequencer.submit("coop", inspect(2))
+        assert cancelled.cancel()
+    assert kept.result(10).entry.index == 1
+    assert sequencer.service.store.head("coop").size == 3

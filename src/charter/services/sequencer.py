@@ -160,6 +160,10 @@ class Sequencer:
             self._commit(polity_id, batch)
 
     def _commit(self, polity_id: str, batch: list[_Request]) -> None:
+        # A request cancelled while queued is not performed; the rest can no longer be cancelled.
+        batch = [request for request in batch if request.future.set_running_or_notify_cancel()]
+        if not batch:
+            return
         try:
             with self._service_lock:
                 answers = self._perform(polity_id, batch)

@@ -7,13 +7,17 @@ the `act` scope) and is performed as that member; the domain judges it.
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from charter.domain.acts import Act
 from charter.domain.inspection.report import inspect
 from charter.ledger.bundle import write_bundle
+from charter.services.sequencer import Performed
 from charter.web.accounts import AccountError
 from charter.web.auth import principal, require_actor, runtime_of
 from charter.web.dashboards import federation_view
@@ -27,6 +31,7 @@ from charter.web.receipts import (
     open_receipt,
     secret_ballot,
 )
+from charter.web.runtime import Runtime
 from charter.web.schemas import (
     ActRequest,
     ActResult,
@@ -108,6 +113,11 @@ def perform(request: Request, polity_id: str, body: ActRequest, csrf: str | None
     new receipt) and the ledger records only that its voter voted; closing a
     secret vote hands in the box, sorted by receipt, unless the act brings one.
     """
+    return perform_as(request, polity_id, _actor(request, polity_id, body, csrf), body, ())
+
+
+def _actor(request: Request, polity_id: str, body: ActRequest, csrf: str | None) -> str:
+    """The signed-in member who may act here (401/403 otherwise)."""
     who = require_actor(request, polity_id, "act", csrf, changes=True)
     if body.cosigned_by:
         raise WebError(
@@ -117,7 +127,7 @@ def perform(request: Request, polity_id: str, body: ActRequest, csrf: str | None
             f" /api/polities/{polity_id}/cosignings and each co-signer signs it there",
             where="cosigned_by",
         )
-    return perform_as(request, polity_id, who.person, body, ())
+    return who.person
 
 
 def perform_as(
@@ -128,7 +138,22 @@ def perform_as(
     cosigned_by: tuple[str, ...],
 ) -> ActResult:
     """Perform `body` as `actor` (whose credential the caller has checked), co-signed by
-    `cosigned_by` (who have each signed it themselves).
+    `cosigned_by` (who have each signed it themselves), waiting on this thread."""
+    runtime = runtime_of(request)
+    prepared = prepare(runtime, polity_id, actor, body, cosigned_by)
+    try:
+        performed = runtime.sequencer.perform(
+            polity_id, prepared.act, alone=prepared.alone, prove=prepared.prove
+        )
+    except BaseException:
+        prepared.withdraw(runtime)
+        raise
+    return finish(runtime, polity_id, prepared, performed)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An act ready for the sequencer, and what answering it will need.
 
     The act is prepared against this worker's fold as last seen (no store read,
     no lock: a secret vote's box needs to know the motion) and handed to the
@@ -138,7 +163,42 @@ def perform_as(
     any other act may admit members, so it goes alone and whom it admitted is
     exactly the difference around it.
     """
-    runtime = runtime_of(request)
+
+    polity_id: str
+    act: Act
+    kind: str
+    motion: str
+    secret: bool
+    code: str | None = None
+    """A secret ballot's receipt code: its item is in the box already."""
+    box_item: dict[str, Any] | None = None
+
+    @property
+    def alone(self) -> bool:
+        return self.kind != "cast-ballot"
+
+    @property
+    def prove(self) -> bool:
+        return self.kind == "cast-ballot" and self.code is None
+
+    def withdraw(self, runtime: Runtime) -> None:
+        """The act was not stored: take its ballot back out of the box."""
+        if self.code is not None:
+            runtime.box.take(self.polity_id, self.motion, self.code)
+
+    def needs_store(self, performed: Performed) -> bool:
+        """Whether answering touches the database (the box, or new accounts)."""
+        return self.code is not None or self.secret or bool(performed.admitted)
+
+
+def prepare(
+    runtime: Runtime,
+    polity_id: str,
+    actor: str,
+    body: ActRequest,
+    cosigned_by: tuple[str, ...],
+) -> Prepared:
+    """The act `body` as `actor`, a secret ballot already in the box (see `Prepared`)."""
     now = runtime.now()
     args = dict(body.args)
     name = args.get("motion")
@@ -164,33 +224,29 @@ def perform_as(
         cosigned_by=cosigned_by,
         note=body.note,
     )
-    ballot = body.act == "cast-ballot"
     code = None if box_item is None else runtime.box.put(polity_id, str(name), box_item)
-    try:
-        performed = runtime.sequencer.perform(
-            polity_id, act, alone=not ballot, prove=ballot and code is None
-        )
-    except BaseException:
-        if code is not None:
-            runtime.box.take(polity_id, str(name), code)
-        raise
+    return Prepared(polity_id, act, body.act, str(name), secret, code, box_item)
+
+
+def finish(runtime: Runtime, polity_id: str, prepared: Prepared, performed: Performed) -> ActResult:
+    """The answer to a performed act: its entry, a ballot's receipt, new members' accounts."""
     entry = performed.entry
     granted = entry.outcome.granted
-    if code is not None and not granted:
-        runtime.box.take(polity_id, str(name), code)
-    if secret and body.act == "close-vote" and granted:
-        runtime.box.empty(polity_id, str(name))
+    if prepared.code is not None and not granted:
+        runtime.box.take(polity_id, prepared.motion, prepared.code)
+    if prepared.secret and prepared.kind == "close-vote" and granted:
+        runtime.box.empty(polity_id, prepared.motion)
     seq = entry.index + 1
     receipt: dict[str, Any] | None = None
-    if ballot and granted:
-        if code is not None and box_item is not None:
+    if prepared.kind == "cast-ballot" and granted:
+        if prepared.code is not None and prepared.box_item is not None:
             receipt = {
                 "charter-receipt": RECEIPT_FORMAT,
                 "polity": polity_id,
-                "motion": str(name),
+                "motion": prepared.motion,
                 "secret": True,
-                "receipt": code,
-                "ballot": box_item,
+                "receipt": prepared.code,
+                "ballot": prepared.box_item,
             }
         else:
             receipt = cast_receipt(polity_id, performed)
@@ -215,11 +271,33 @@ def _cosigned(cosigners: tuple[str, ...]) -> dict[str, Any]:
 
 
 @router.post("/polities/{polity_id}/acts", tags=["acts"])
-def perform_act(request: Request, polity_id: str, body: ActRequest) -> ActResult:
+async def perform_act(request: Request, polity_id: str, body: ActRequest) -> ActResult:
     """Perform an act as the signed-in member: granted citing its clause, or refused with the
     reason (both recorded, status 200). A malformed act is 422 and records nothing. A session
     must send its CSRF token in the X-CSRF-Token header."""
-    return perform(request, polity_id, body, None)
+    # The credential and the box on a worker thread; the wait for the batch holds no thread,
+    # so a batch is as big as what is in flight, and its answers are made on the event loop
+    # rather than by a crowd of woken threads contending with the sequencer.
+    runtime = runtime_of(request)
+
+    def prepared_act() -> Prepared:
+        return prepare(runtime, polity_id, _actor(request, polity_id, body, None), body, ())
+
+    prepared = await run_in_threadpool(prepared_act)
+    future = runtime.sequencer.submit(
+        polity_id, prepared.act, alone=prepared.alone, prove=prepared.prove
+    )
+    try:
+        # shielded: a client gone away does not withdraw an act the sequencer may be storing
+        performed = await asyncio.shield(asyncio.wrap_future(future))
+    except asyncio.CancelledError:
+        raise
+    except BaseException:
+        await run_in_threadpool(prepared.withdraw, runtime)
+        raise
+    if prepared.needs_store(performed):
+        return await run_in_threadpool(finish, runtime, polity_id, prepared, performed)
+    return finish(runtime, polity_id, prepared, performed)
 
 
 @router.get("/polities/{polity_id}/entries", tags=["ledger"])
