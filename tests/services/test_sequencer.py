@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pytest
 
@@ -19,16 +20,25 @@ from charter.storage import open_store
 from conftest import cooperative_founding, day
 
 
+@contextmanager
+def running_sequencer(database, key_dir, constitution, **options):
+    """A sequencer over a new cooperative's service, closed (and its store) afterwards."""
+    store = open_store(database)
+    service = PolityService(store, KeyRing(key_dir))
+    service.create("coop", constitution, cooperative_founding())
+    running = Sequencer(service, **options)
+    try:
+        yield running
+    finally:
+        running.close()
+        store.close()
+
+
 @pytest.fixture
 def sequencer(database, tmp_path, monkeypatch, coop_constitution):
     monkeypatch.delenv("CHARTER_SIGNING_KEY", raising=False)
-    store = open_store(database)
-    service = PolityService(store, KeyRing(tmp_path / "keys"))
-    service.create("coop", coop_constitution, cooperative_founding())
-    running = Sequencer(service)
-    yield running
-    running.close()
-    store.close()
+    with running_sequencer(database, tmp_path / "keys", coop_constitution) as running:
+        yield running
 
 
 def inspect(number: int) -> Act:
@@ -95,13 +105,9 @@ def test_an_act_submitted_alone_gets_a_batch_of_its_own_in_queue_order(sequencer
 @pytest.fixture
 def checkpointing(database, tmp_path, monkeypatch, coop_constitution):
     monkeypatch.delenv("CHARTER_SIGNING_KEY", raising=False)
-    store = open_store(database)
-    service = PolityService(store, KeyRing(tmp_path / "keys"))
-    service.create("coop", coop_constitution, cooperative_founding())
-    running = Sequencer(service, checkpoints=True, restamp=True)
-    yield running
-    running.close()
-    store.close()
+    options = {"checkpoints": True, "restamp": True}
+    with running_sequencer(database, tmp_path / "keys", coop_constitution, **options) as running:
+        yield running
 
 
 def test_each_batch_is_answered_with_a_checkpoint_covering_it_and_the_proofs_asked_for(

@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Engine, delete, insert, select
 
+from charter.domain.acts import Entry
 from charter.domain.acts.args import Args
 from charter.domain.acts.ballots import BALLOT_KEYS, BallotRefusedError, read_ballot
 from charter.domain.authority import vote_weight
@@ -185,13 +186,17 @@ def cast_receipt(polity_id: str, performed: Performed) -> dict[str, Any]:
             raise CharterError(f"entry {seq} does not hash to its stored leaf")
         verify_inclusion(seq, checkpoint.size, proof.leaf_hash, proof.path, checkpoint.root)
         proved = {**proof.as_dict(), "entry": performed.data.hex(), "checkpoint": checkpoint.text}
+    return _open_receipt(polity_id, entry, proved)
+
+
+def _open_receipt(polity_id: str, entry: Entry, proof: dict[str, Any] | None) -> dict[str, Any]:
     return {
         "charter-receipt": RECEIPT_FORMAT,
         "polity": polity_id,
         "motion": str(entry.act.args.get("motion", "")),
         "secret": False,
-        "entry": seq,
-        "proof": proved,
+        "entry": entry.index + 1,
+        "proof": proof,
     }
 
 
@@ -203,14 +208,7 @@ def open_receipt(service: PolityService, polity_id: str, seq: int) -> dict[str, 
     entry = record[seq - 1]
     if entry.act.kind != "cast-ballot" or not entry.outcome.granted:
         raise WebError(404, "not_found", f"entry {seq} is not a ballot cast", "seq")
-    return {
-        "charter-receipt": RECEIPT_FORMAT,
-        "polity": polity_id,
-        "motion": str(entry.act.args.get("motion", "")),
-        "secret": False,
-        "entry": seq,
-        "proof": _proof(service, polity_id, seq),
-    }
+    return _open_receipt(polity_id, entry, _proof(service, polity_id, seq))
 
 
 def closing_entry(polity: Polity, motion: str) -> int | None:
