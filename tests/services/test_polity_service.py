@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from charter import Act, ActError
+from charter.errors import CharterError
 from charter.keys import KeyRing
 from charter.ledger.encoding import act_record, canonical
 from charter.ledger.verify import verify
@@ -172,6 +173,25 @@ def test_an_altered_act_in_the_database_is_found(ledger, database):
         data=canonical(value),
     )
     assert found_at(ledger) == ("entry 3", "outcome.basis")
+
+
+def test_a_batch_of_inclusion_proofs_matches_the_single_ones_and_refuses_an_altered_entry(
+    ledger, database
+):
+    size = ledger.store.head("coop").size
+    made = ledger.prove_inclusions("coop", [1, 3, 4], size)
+    for seq, (proof, data) in zip([1, 3, 4], made, strict=True):
+        assert proof.as_dict() == ledger.prove_inclusion("coop", seq, size).as_dict()
+        assert data == ledger.store.entries("coop", seq, seq + 1)[0]
+    value = entry(ledger, 3)
+    value["act"]["actor"] = "gus"
+    tamper(
+        database,
+        "UPDATE entries SET data = :data WHERE polity_id = 'coop' AND seq = 3",
+        data=canonical(value),
+    )
+    with pytest.raises(CharterError, match="entry 3 does not hash to its stored leaf"):
+        ledger.prove_inclusions("coop", [1, 3], size)
 
 
 def test_an_altered_outcome_in_the_database_is_found(ledger, database):

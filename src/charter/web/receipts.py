@@ -32,11 +32,9 @@ from charter.domain.acts.ballots import BALLOT_KEYS, BallotRefusedError, read_ba
 from charter.domain.authority import vote_weight
 from charter.domain.polity import Polity
 from charter.domain.state import Motion
-from charter.errors import CharterError
-from charter.ledger import merkle
 from charter.ledger.checkpoint import verify_checkpoint
 from charter.ledger.proofs import verify_inclusion
-from charter.services.polities import PolityService
+from charter.services.polities import InclusionProof, PolityService
 from charter.services.sequencer import Performed
 from charter.storage.engine import WRITE_OPTION
 from charter.storage.schema import web_ballot_box
@@ -163,30 +161,25 @@ def _proof(service: PolityService, polity_id: str, seq: int) -> dict[str, Any] |
     size, root, text = _signed_checkpoint(service, polity_id)
     if seq >= size:
         return None
-    proof = service.prove_inclusion(polity_id, seq, size)
-    data = service.store.entries(polity_id, seq, seq + 1)[0]
-    if merkle.leaf_hash(data) != proof.leaf_hash:
-        raise CharterError(f"entry {seq} does not hash to its stored leaf")
-    verify_inclusion(seq, size, proof.leaf_hash, proof.path, root)
-    return {
-        **proof.as_dict(),
-        "entry": data.hex(),
-        "checkpoint": text,
-    }
+    [(proof, data)] = service.prove_inclusions(polity_id, [seq], size)  # checks the leaf
+    return _proof_document(proof, data, root, text)
+
+
+def _proof_document(proof: InclusionProof, data: bytes, root: bytes, text: str) -> dict[str, Any]:
+    """An inclusion proof as a receipt carries it, with the entry and the signed checkpoint
+    `text` whose `root` it is checked against first."""
+    verify_inclusion(proof.index, proof.size, proof.leaf_hash, proof.path, root)
+    return {**proof.as_dict(), "entry": data.hex(), "checkpoint": text}
 
 
 def cast_receipt(polity_id: str, performed: Performed) -> dict[str, Any]:
     """The receipt of an open ballot just cast: its position and its inclusion proof against
     the checkpoint signed after its batch (made by the sequencer, checked here too)."""
-    entry, proof, checkpoint = performed.entry, performed.proof, performed.checkpoint
-    seq = entry.index + 1
+    proof, checkpoint = performed.proof, performed.checkpoint
     proved: dict[str, Any] | None = None
     if proof is not None and checkpoint is not None:
-        if merkle.leaf_hash(performed.data) != proof.leaf_hash:
-            raise CharterError(f"entry {seq} does not hash to its stored leaf")
-        verify_inclusion(seq, checkpoint.size, proof.leaf_hash, proof.path, checkpoint.root)
-        proved = {**proof.as_dict(), "entry": performed.data.hex(), "checkpoint": checkpoint.text}
-    return _open_receipt(polity_id, entry, proved)
+        proved = _proof_document(proof, performed.data, checkpoint.root, checkpoint.text)
+    return _open_receipt(polity_id, performed.entry, proved)
 
 
 def _open_receipt(polity_id: str, entry: Entry, proof: dict[str, Any] | None) -> dict[str, Any]:
