@@ -92,12 +92,13 @@ class KeyRing:
         if supplied is not None:
             return supplied
         path = self.path(polity_id)
+        missing = SigningKeyError(
+            f"no signing key for polity '{polity_id}': set {_env_name(polity_id)} or put it in {path}"
+        )
         try:
             status = path.stat()
         except OSError:
-            raise SigningKeyError(
-                f"no signing key for polity '{polity_id}': set {_env_name(polity_id)} or put it in {path}"
-            ) from None
+            raise missing from None
         if status.st_mode & 0o077:
             raise SigningKeyError(f"{path} is readable by others; make it owner-only (chmod 600)")
         # Each batch of web acts signs a checkpoint: parse the file again only if it changed.
@@ -108,9 +109,7 @@ class KeyRing:
         try:
             data = path.read_bytes()
         except OSError:
-            raise SigningKeyError(
-                f"no signing key for polity '{polity_id}': set {_env_name(polity_id)} or put it in {path}"
-            ) from None
+            raise missing from None
         key = load_pem_private_key(data, password=None)
         if not isinstance(key, Ed25519PrivateKey):
             raise SigningKeyError(f"{path} does not hold an Ed25519 key")

@@ -137,10 +137,10 @@ class Sequencer:
             lane.thread.join()
 
     def _run(self, polity_id: str, pending: queue.Queue[_Request | None]) -> None:
-        carried: _Request | None = None
+        carried: _Request | None = None  # an act that goes alone, taken while filling a batch
         stopping = False
-        while True:
-            first = carried if carried is not None else None if stopping else pending.get()
+        while carried is not None or not stopping:
+            first = carried if carried is not None else pending.get()
             carried = None
             if first is None:
                 return

@@ -174,7 +174,7 @@ def make_side_engine(engine: Engine) -> Engine:
     if url.get_backend_name() == "sqlite":
         return make_engine(url.render_as_string(hide_password=False), durability="fast")
     # Every web request reads through it (its credential, then proofs and pages), from a
-    # thread pool of 40: a pool of 5 would open and close a connection for most of them.
+    # pool of dozens of threads: a pool of 5 would open and close a connection for most.
     side = create_engine(
         url, isolation_level="AUTOCOMMIT", pool_pre_ping=False, pool_size=20, max_overflow=10
     )

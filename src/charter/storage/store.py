@@ -156,12 +156,16 @@ class LedgerStore:
             self._side = make_side_engine(self.engine)
         return self._side
 
+    def _read_engine(self) -> Engine:
+        """Where reads outside any transaction go: PostgreSQL's autocommit side engine, or
+        SQLite's own (each statement reads alone)."""
+        return self._side_engine() if self.engine.dialect.name == "postgresql" else self.engine
+
     def lookup(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
         """Rows of one read statement (`?` placeholders) on a pooled driver connection: on
         PostgreSQL autocommit, one round trip (see `driver_lookup`)."""
         if self._lookup is None:
-            postgresql = self.engine.dialect.name == "postgresql"
-            self._lookup = driver_lookup(self._side_engine() if postgresql else self.engine)
+            self._lookup = driver_lookup(self._read_engine())
         return self._lookup(sql, params)
 
     @contextmanager
@@ -183,8 +187,7 @@ class LedgerStore:
         """A pooled connection of the driver's own, for reads of a statement or two: on
         PostgreSQL the side engine's (autocommit), on SQLite the engine's (no transaction is
         begun: each statement reads alone). A connection left in doubt by an error is dropped."""
-        engine = self._side_engine() if self.engine.dialect.name == "postgresql" else self.engine
-        pooled = engine.raw_connection()
+        pooled = self._read_engine().raw_connection()
         try:
             yield pooled.driver_connection
         except StorageError:

@@ -44,8 +44,10 @@ class Settings:
     """Failed sign-ins allowed per person and per client address in `login_window` seconds."""
     login_window: float = 900.0
     threads: int = 64
-    """Requests served at once per worker. Acts waiting for the sequencer hold a thread, so
-    this bounds its batches: 64 beat anyio's default of 40 in the web benchmark (bench/)."""
+    """Requests on the thread pool at once per worker. Acts from the pages' forms and
+    co-signatures wait for the sequencer on a thread, so this bounds their batches (the
+    API's act endpoint waits on the event loop). 64 beat anyio's default of 40 in the web
+    benchmark (bench/RESULTS.md), measured while the API's acts still waited on threads."""
 
 
 class Runtime:
