@@ -83,15 +83,7 @@ def members(federation_id: str, db: str | None, as_json: bool) -> None:
     with service(db) as polities:
         state = _federation(polities, federation_id).state
     rows: list[dict[str, Any]] = [
-        {
-            "polity": member.id,
-            "name": member.name,
-            "joined": member.joined_at.isoformat() if member.joined_at else None,
-            "leaves": member.leaves_at.isoformat() if member.leaves_at else None,
-            "member": member.active(state.time),
-            "criteria": dict(member.criteria),
-        }
-        for member in sorted(state.polities.values(), key=lambda m: m.id)
+        member.as_dict(state.time) for member in sorted(state.polities.values(), key=lambda m: m.id)
     ]
     if as_json:
         emit_json(rows)

@@ -186,6 +186,18 @@ class MemberPolity:
     def active(self, at: datetime | None) -> bool:
         return self.leaves_at is None or (at is not None and at < self.leaves_at)
 
+    def as_dict(self, at: datetime | None) -> dict[str, Any]:
+        """Its row as the CLI and the web show it: since when, its exit, whether still a
+        member at `at`, and its criteria."""
+        return {
+            "polity": self.id,
+            "name": self.name,
+            "joined": self.joined_at.isoformat() if self.joined_at else None,
+            "leaves": self.leaves_at.isoformat() if self.leaves_at else None,
+            "member": self.active(at),
+            "criteria": dict(self.criteria),
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Affiliation:

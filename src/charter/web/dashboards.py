@@ -147,16 +147,7 @@ def federation_view(
         view["accession"] = federation.accession.by
         view["notice"] = federation.secession.notice.describe()
         view["members"] = [
-            {
-                "polity": member.id,
-                "name": member.name,
-                "joined": member.joined_at.isoformat() if member.joined_at else None,
-                "leaves": member.leaves_at.isoformat() if member.leaves_at else None,
-                "member": member.active(state.time),
-                "criteria": dict(member.criteria),
-                "known": member.id in known,
-                "basis": member.basis,
-            }
+            {**member.as_dict(state.time), "known": member.id in known, "basis": member.basis}
             for member in sorted(state.polities.values(), key=lambda m: m.id)
         ]
         view["delegates"] = [
