@@ -16,6 +16,7 @@ from charter.domain.acts import Act
 from charter.domain.constitution import constitution_from_document
 from charter.domain.document import Document
 from charter.domain.inspection.control import control_of, next_filling
+from charter.domain.inspection.gaps import power_gaps
 from charter.domain.inspection.preview import preview
 from charter.domain.inspection.report import Inspection, inspect
 from charter.domain.polity import Polity
@@ -257,3 +258,21 @@ def test_a_stored_polity_is_inspected_from_its_ledger(
     replayed = CliRunner().invoke(main, ["inspect", str(RCP), "--json"])
     assert stored.exit_code == 0, stored.output
     assert json.loads(stored.stdout)["findings"] == json.loads(replayed.stdout)["findings"]
+
+
+def test_power_gaps_rank_people_by_effective_over_formal_power_widest_first(
+    report: Inspection,
+) -> None:
+    gaps = power_gaps(report, top=5)
+    assert 0 < len(gaps) <= 5
+    ratios = [gap.ratio for gap in gaps]
+    assert ratios == sorted(ratios, reverse=True)
+    for gap in gaps:
+        bodies = report.people[gap.person].bodies
+        widest = max(b.effective_next / b.formal for b in bodies if b.formal > 0)
+        assert gap.ratio == pytest.approx(widest)
+    everyone = power_gaps(report, top=10_000)
+    assert everyone[: len(gaps)] == gaps
+    assert {gap.person for gap in everyone} == {
+        name for name, power in report.people.items() if any(b.formal > 0 for b in power.bodies)
+    }

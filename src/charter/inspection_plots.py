@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import networkx as nx
 
 from charter.domain.constitution import Constitution
+from charter.domain.inspection.gaps import power_gaps
 from charter.domain.inspection.report import Inspection
 
 __all__ = ["plot_power", "plot_power_map"]
@@ -123,43 +124,27 @@ def plot_power_map(inspection: Inspection, constitution: Constitution, path: str
 def plot_power(inspection: Inspection, path: str | Path, top: int = 12) -> None:
     """Formal against effective power, person by person, in the body where they differ most."""
     target = _target(path)
-    rows = []
-    for name, power in inspection.people.items():
-        bodies = [b for b in power.bodies if b.formal > 0]
-        if not bodies:
-            continue
-        worst = max(bodies, key=lambda b: (b.effective_next / b.formal, b.body))
-        rows.append(
-            (
-                name,
-                worst.body,
-                float(worst.formal),
-                float(worst.effective_now),
-                float(worst.effective_next),
-            )
-        )
-    rows.sort(key=lambda row: (-(row[4] / row[2] if row[2] else 0), row[0]))
-    rows = rows[:top]
+    rows = power_gaps(inspection, top)
     figure, axes = plt.subplots(figsize=(10, 0.5 * max(len(rows), 4) + 1.5), layout="constrained")
-    labels = [f"{name} ({body})" for name, body, *_ in rows]
+    labels = [f"{row.person} ({row.body})" for row in rows]
     positions = range(len(rows))
     axes.barh(
         [p - 0.27 for p in positions],
-        [row[2] for row in rows],
+        [row.formal for row in rows],
         height=0.25,
         label="formal (own seat)",
         color="#90a4ae",
     )
     axes.barh(
         list(positions),
-        [row[3] for row in rows],
+        [row.now for row in rows],
         height=0.25,
         label="effective now (with seats owed)",
         color="#42a5f5",
     )
     axes.barh(
         [p + 0.27 for p in positions],
-        [row[4] for row in rows],
+        [row.next for row in rows],
         height=0.25,
         label="effective at the next filling",
         color="#d50000",

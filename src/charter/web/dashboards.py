@@ -14,10 +14,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from charter.domain.inspection.gaps import power_gaps
 from charter.domain.inspection.report import inspect
 from charter.domain.polity import Polity
 from charter.services.polities import PolityService
-from charter.web.power_charts import power_map_svg, power_rows, power_svg
+from charter.web.power_charts import power_map_svg, power_svg
 from charter.web.views import clause_anchor
 
 __all__ = ["Memberships", "federation_view", "inspection_view", "is_federal"]
@@ -42,7 +43,7 @@ def inspection_view(polity_id: str, polity: Polity) -> dict[str, Any]:
             for item in finding.evidence
         ]
         findings.append({**finding.as_dict(), "evidence": evidence})
-    rows = power_rows(report)
+    rows = power_gaps(report)
     counts = {level: sum(f["severity"] == level for f in findings) for level in _SEVERITY}
     return {
         "time": report.time.isoformat() if report.time else None,

@@ -10,15 +10,15 @@ flow of power are drawn thick and red.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from html import escape
 
 import networkx as nx
 
 from charter.domain.constitution import Constitution
+from charter.domain.inspection.gaps import PowerGap
 from charter.domain.inspection.report import Inspection
 
-__all__ = ["KIND_COLOURS", "PowerRow", "power_map_svg", "power_rows", "power_svg"]
+__all__ = ["KIND_COLOURS", "power_map_svg", "power_svg"]
 
 KIND_COLOURS = {
     "appoints": "#1f4e79",
@@ -186,43 +186,7 @@ def power_map_svg(inspection: Inspection, constitution: Constitution) -> str:
     return "".join(parts)
 
 
-@dataclass(frozen=True, slots=True)
-class PowerRow:
-    """One person in the body where effective power exceeds formal power the most."""
-
-    person: str
-    body: str
-    formal: float
-    now: float
-    next: float
-
-    @property
-    def ratio(self) -> float:
-        return self.next / self.formal if self.formal else 0.0
-
-
-def power_rows(inspection: Inspection, top: int = 12) -> list[PowerRow]:
-    """The people whose effective power most exceeds their formal power (as the CLI's chart)."""
-    rows = []
-    for name, power in inspection.people.items():
-        bodies = [b for b in power.bodies if b.formal > 0]
-        if not bodies:
-            continue
-        worst = max(bodies, key=lambda b: (b.effective_next / b.formal, b.body))
-        rows.append(
-            PowerRow(
-                name,
-                worst.body,
-                float(worst.formal),
-                float(worst.effective_now),
-                float(worst.effective_next),
-            )
-        )
-    rows.sort(key=lambda row: (-row.ratio, row.person))
-    return rows[:top]
-
-
-def power_svg(rows: Sequence[PowerRow]) -> str:
+def power_svg(rows: Sequence[PowerGap]) -> str:
     """Three bars a person: formal, effective now, effective at the next filling (Banzhaf, 0..1)."""
     if not rows:
         return ""
