@@ -226,16 +226,27 @@ def serve(
             process.wait()
 
 
+def _stat(pid: int) -> tuple[str, list[str]] | None:
+    """A process's name and the fields of /proc/PID/stat after it (Linux); None once gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    name, _, rest = text.partition(" (")[2].rpartition(")")
+    return name, rest.split()
+
+
+def _pids() -> list[int]:
+    return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+
+
 def _descendants(pid: int) -> list[int]:
-    """`pid` and every process below it, from /proc (Linux)."""
+    """`pid` and every process below it."""
     children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    for child in _pids():
+        stat = _stat(child)
+        if stat is not None:
+            children.setdefault(int(stat[1][1]), []).append(child)
     found, todo = [], [pid]
     while todo:
         current = todo.pop()
@@ -246,28 +257,17 @@ def _descendants(pid: int) -> list[int]:
 
 def cpu_seconds(pids: list[int], which: tuple[int, ...] = (11, 12)) -> float:
     """CPU time the processes `pids` have used so far: user plus system by default."""
-    ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += sum(int(fields[field]) for field in which)
-    return total / ticks
+        stat = _stat(pid)
+        if stat is not None:
+            total += sum(int(stat[1][field]) for field in which)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def postgres_pids() -> list[int]:
     """Every PostgreSQL server process on this machine (its backends do the benchmark's SQL)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == "postgres":
-                    pids.append(int(entry.name))
-            except OSError:
-                continue
-    return pids
+    return [pid for pid in _pids() if (stat := _stat(pid)) is not None and stat[0] == "postgres"]
 
 
 @contextmanager
