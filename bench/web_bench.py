@@ -99,6 +99,9 @@ class Figures:
     """(voter, motion, ledger position) of every granted answer, warm-up included."""
     failures: list[tuple[str, int]]
     """The commonest reasons for answers that were not a granted ballot, with their counts."""
+    slices: list[float]
+    """Granted answers per second in each 10 s of the window, in order (does the rate hold
+    as the ledger grows?)."""
 
     @property
     def rate(self) -> float:
@@ -339,7 +342,14 @@ def run_load(
         errors=errors,
         acknowledged=acknowledged,
         failures=Counter(_kind(str(row[7])) for row in answers if row[7]).most_common(6),
+        slices=_slices([row[5] for row in kept if row[2] == 200 and row[4]], first + warmup, last),
     )
+
+
+def _slices(ends: list[float], start: float, stop: float, width: float = 10.0) -> list[float]:
+    """Events per second in each whole `width`-second slice of [start, stop)."""
+    counts = Counter(int((end - start) // width) for end in ends)
+    return [counts[k] / width for k in range(int((stop - start) // width))]
 
 
 def _kind(reason: str) -> str:
@@ -539,6 +549,10 @@ def report(
             f"charter / baseline: {charter.rate / bare.rate:.2f}× the throughput,"
             f" {charter.p50 / bare.p50:.1f}× the p50, {charter.p99 / bare.p99:.1f}× the p99"
         )
+    for figures in results:
+        if len(figures.slices) > 1:
+            rates = ", ".join(f"{rate:.0f}" for rate in figures.slices)
+            print(f"{figures.name} ballots/s in each 10 s: {rates}")
     for figures in results:
         for reason, count in figures.failures:
             print(f"{figures.name} failure ×{count}: {reason}")
