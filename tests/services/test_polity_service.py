@@ -468,6 +468,24 @@ def test_a_checkpoint_another_writer_signed_first_counts_as_done(service, databa
     assert [c.size for c in service.store.checkpoints("coop")][-1] == first.size
 
 
+def test_a_checkpoint_covering_an_entry_signs_the_writers_own_head_or_reads_a_newer_one(
+    service, database, keys
+):
+    mine = service.perform("coop", spend("ben", day(2026, 1, 15)))
+    own_size = mine.index + 2  # entry i is leaf i + 1: leaf 0 is the founding
+    other = PolityService(open_store(database, create=False), keys)
+    try:
+        theirs = other.perform("coop", spend("ben", day(2026, 1, 16)))
+    finally:
+        other.store.close()
+    covered = service.checkpoint("coop", covering=own_size)
+    assert covered.size == own_size  # the head this writer committed: enough for its entry
+    assert covered.root == service.store.committed_head("coop").root
+    newer = service.checkpoint("coop", covering=theirs.index + 2)  # beyond it: read the head
+    assert newer.size == theirs.index + 2 == service.store.head("coop").size
+    assert [c.size for c in service.store.checkpoints("coop")][-2:] == [own_size, newer.size]
+
+
 def test_a_server_dated_act_overtaken_by_another_writer_takes_the_later_time(
     service, database, keys
 ):

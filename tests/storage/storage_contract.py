@@ -23,7 +23,7 @@ from storage_support import (
     start_writer,
 )
 
-from charter.ledger import merkle
+from charter.ledger import merkle, proofs
 from charter.storage import (
     AlreadyStored,
     Checkpoint,
@@ -391,6 +391,58 @@ class StoreContract:
         assert store.latest_checkpoint(polity) == Checkpoint(10, naive_root(hashes), "cp 10")
         with pytest.raises(AlreadyStored):
             store.add_checkpoint(polity, 7, naive_root(hashes[:7]), "again")
+
+    def test_a_checkpoint_of_the_head_just_committed_is_stored_once(self, store, polity):
+        head = store.append(polity, 0, items(payloads(0, 5)))
+        store.add_checkpoint(polity, 5, head.root, "cp 5")
+        with pytest.raises(AlreadyStored):
+            store.add_checkpoint(polity, 5, head.root, "again")
+        with pytest.raises(CheckpointMismatch):
+            store.add_checkpoint(polity, 5, b"\x00" * 32, "forged")
+        head = store.append(polity, 5, items(payloads(5, 6)))  # the store still writes
+        store.add_checkpoint(polity, 6, head.root, "cp 6")
+        assert store.checkpoints(polity) == [
+            Checkpoint(5, store.checkpoints(polity)[0].root, "cp 5"),
+            Checkpoint(6, head.root, "cp 6"),
+        ]
+
+    def test_what_a_store_just_committed_reads_as_the_database_holds_it(self, url, store, polity):
+        """The entries and nodes a store answers from memory after its own commit (the
+        sequencer's proofs) are exactly what a store that never wrote reads back."""
+        reader = open_store(url)
+        try:
+            data = payloads(0, 70)
+            size = 0
+            for batch in (1, 2, 3, 5, 8, 13, 17, 21):
+                new = size + batch
+                if batch % 2:
+                    store.append(polity, size, items(data[size:new]))
+                else:
+                    ticket = store.enqueue(polity, b"request")
+                    store.combine(
+                        polity,
+                        ticket,
+                        batch,
+                        size,
+                        lambda _size, _missed, pending, chunk=data[size:new]: Combination(
+                            [Judged(pending[0][0], items(chunk))]
+                        ),
+                    )
+                wanted = {
+                    key
+                    for index in range(size, new)
+                    for part in proofs.inclusion_proof_keys(index, new)
+                    for key in part
+                } | set(merkle.perfect_ranges(0, new))
+                keys = sorted(wanted)
+                assert store.nodes(polity, keys) == reader.nodes(polity, keys)
+                every = sorted(all_perfect_nodes([leaf(d) for d in data[:new]]))
+                assert store.nodes(polity, every) == reader.nodes(polity, every)
+                assert store.entries(polity, size, new) == data[size:new]
+                assert store.entries(polity, 0, new) == reader.entries(polity, 0, new)
+                size = new
+        finally:
+            reader.close()
 
     def test_a_checkpoint_that_disagrees_with_the_log_is_refused(self, store, polity):
         store.append(polity, 0, items(payloads(0, 4)))

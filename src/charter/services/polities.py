@@ -421,7 +421,7 @@ class PolityService:
 
     # -- checkpoints, export and proofs ---------------------------------------------------------
 
-    def checkpoint(self, polity_id: str) -> Checkpoint:
+    def checkpoint(self, polity_id: str, covering: int | None = None) -> Checkpoint:
         """A signed checkpoint covering the current head: signed now, or already signed.
 
         Several writers may sign the same head at once (web workers, each after
@@ -429,11 +429,17 @@ class PolityService:
         statement, so losing the race to store it counts as done: the one
         stored (or a later one) is returned, never an error for an act that is
         already durably appended.
+
+        With `covering`, any head of at least that many entries will do: the one
+        this service's store just committed, if it is, signed with no read (the
+        sequencer's case, after each batch).
         """
-        head = self.store.head(polity_id)
-        latest = self.store.latest_checkpoint(polity_id)
-        if latest is not None and latest.size >= head.size:
-            return latest
+        head = self.store.committed_head(polity_id)
+        if covering is None or head is None or head.size < covering:
+            head = self.store.head(polity_id)
+            latest = self.store.latest_checkpoint(polity_id)
+            if latest is not None and latest.size >= head.size:
+                return latest
         signed = sign_checkpoint(
             self.keys.load(polity_id), origin_of(polity_id), head.size, head.root
         )

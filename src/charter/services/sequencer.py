@@ -189,7 +189,10 @@ class Sequencer:
         if alone and isinstance(results[0], Entry):
             admitted = tuple(sorted(service.polity(polity_id).state.members - before))
         stored = [result for result in results if isinstance(result, Entry)]
-        checkpoint = service.checkpoint(polity_id) if self.checkpoints and stored else None
+        checkpoint: Checkpoint | None = None
+        if self.checkpoints and stored:
+            # entry i is the ledger's leaf i + 1 (leaf 0 is the founding)
+            checkpoint = service.checkpoint(polity_id, covering=stored[-1].index + 2)
         proven: dict[int, tuple[InclusionProof, bytes]] = {}
         if checkpoint is not None:
             wanted = [

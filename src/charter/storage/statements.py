@@ -18,6 +18,7 @@ __all__ = [
     "POSTGRESQL_ENQUEUE_FORGETTING",
     "POSTGRESQL_FRONTIER",
     "POSTGRESQL_HEAD_AND_NODES",
+    "POSTGRESQL_INSERT_CHECKPOINT",
     "POSTGRESQL_NODES",
     "POSTGRESQL_RECLAIM",
     "SQLITE",
@@ -156,3 +157,8 @@ POSTGRESQL_RECLAIM = (
 )
 """PostgreSQL: delete the polity's settled rows nobody holds (the lock is the transaction's,
 released at its end); CASE keeps the lock attempt to settled rows."""
+
+POSTGRESQL_INSERT_CHECKPOINT = (
+    "INSERT INTO checkpoints (polity_id, size, root, text) VALUES (%s, %s, %b, %s)"
+)
+"""PostgreSQL: a checkpoint row (its root binary)."""

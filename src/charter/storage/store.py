@@ -71,6 +71,7 @@ from charter.storage.queries import (
     split_queue,
     sql_for,
 )
+from charter.storage.recent import LastCommit
 from charter.storage.records import Checkpoint, Combination, Head, PolityRecord, Settled
 from charter.storage.schema import checkpoints, constitutions, entries, polities
 from charter.storage.statements import (
@@ -79,6 +80,7 @@ from charter.storage.statements import (
     POSTGRESQL_ENQUEUE_FORGETTING,
     POSTGRESQL_FRONTIER,
     POSTGRESQL_HEAD_AND_NODES,
+    POSTGRESQL_INSERT_CHECKPOINT,
     POSTGRESQL_RECLAIM,
     SQLITE,
     P,
@@ -107,9 +109,10 @@ class LedgerStore:
         self._lookup: Lookup | None = None
         self._listening: Any = None  # PostgreSQL: the LISTEN connection, opened on first wait
         self._read_tickets: list[int] = []  # settled requests whose rows may now be deleted
-        # Per polity: (size, frontier nodes) as this store last committed them. Stored nodes
-        # never change, so this stays true of the log at that size; appends check the size.
-        self._frontiers: dict[str, tuple[int, dict[NodeKey, bytes]]] = {}
+        # Per polity: the log as this store last committed it (see charter.storage.recent).
+        # Stored nodes never change, so this stays true of the log at that size; appends
+        # check the size.
+        self._last: dict[str, LastCommit] = {}
         # Who holds which queued request (see charter.storage.owners): on PostgreSQL a
         # connection of this store's own, whose session holds the tickets' advisory locks;
         # on SQLite byte-range locks on a file beside the database.
@@ -255,6 +258,12 @@ class LedgerStore:
         with self.reading() as connection:
             return read_head(connection, polity_id)
 
+    def committed_head(self, polity_id: str) -> Head | None:
+        """The head as this store last committed it (None if it has not): the log's at that
+        size for good, though another writer may have appended since (see `head`)."""
+        last = self._last.get(polity_id)
+        return None if last is None else Head(last.size, last.root)
+
     # -- the log -----------------------------------------------------------
 
     def append(
@@ -289,7 +298,7 @@ class LedgerStore:
             moved = self._append_sqlite(polity_id, expected_size, items, new_size, root, added)
         if not moved:
             raise self._not_at(polity_id, expected_size)
-        self._remember(polity_id, new_size, known)
+        self._remember(polity_id, expected_size, items, known)
         return Head(new_size, root)
 
     def _frontier(self, polity_id: str, size: int) -> dict[NodeKey, bytes] | None:
@@ -305,12 +314,18 @@ class LedgerStore:
 
     def _remembered(self, polity_id: str, size: int) -> dict[NodeKey, bytes] | None:
         """The frontier at `size` if this store last committed the polity's log at that size."""
-        remembered = self._frontiers.get(polity_id)
-        return remembered[1] if remembered is not None and remembered[0] == size else None
+        last = self._last.get(polity_id)
+        return last.frontier() if last is not None and last.size == size else None
 
-    def _remember(self, polity_id: str, size: int, known: dict[NodeKey, bytes]) -> None:
-        """Keep the frontier at `size` (committed) for this store's next append to the polity."""
-        self._frontiers[polity_id] = (size, {key: known[key] for key in merkle.frontier_keys(size)})
+    def _remember(
+        self,
+        polity_id: str,
+        start: int,
+        items: Sequence[tuple[bytes, bytes]],
+        known: dict[NodeKey, bytes],
+    ) -> None:
+        """Keep what this store just committed after `start` entries (see `LastCommit`)."""
+        self._last[polity_id] = LastCommit.of(start, items, known)
 
     def _not_at(self, polity_id: str, expected_size: int) -> Conflict:
         """The `Conflict` (or `UnknownPolity`, raised) for an append the head refused."""
@@ -404,7 +419,7 @@ class LedgerStore:
             head, known = insert_log(
                 connection, polity_id, size, items, self._remembered(polity_id, size)
             )
-        self._remember(polity_id, head.size, known)
+        self._remember(polity_id, size, items, known)
         return head
 
     # -- combining ---------------------------------------------------------
@@ -578,7 +593,7 @@ class LedgerStore:
                 )
             self._reclaim_sqlite(connection, polity_id)  # dead writers' rows, settled or just now
         if known is not None:
-            self._remember(polity_id, size + len(items), known)
+            self._remember(polity_id, size, items, known)
         return settled_combined(ticket, size, items, outcomes)
 
     def _settled_after_turn(
@@ -700,7 +715,7 @@ class LedgerStore:
                 abandon(connection, raw)
                 raise
         if known is not None:
-            self._remember(polity_id, new_size, known)
+            self._remember(polity_id, size, items, known)
         self._read_tickets.append(ticket)
         return settled_combined(ticket, size, items, outcomes)
 
@@ -712,7 +727,11 @@ class LedgerStore:
         return [int(row[0]) for row in rows]
 
     def entries(self, polity_id: str, start: int, stop: int) -> list[bytes]:
-        """The data of entries [start, stop), in order."""
+        """The data of entries [start, stop), in order (from memory if this store just wrote them)."""
+        last = self._last.get(polity_id)
+        kept = last.entries(start, stop) if last is not None else None
+        if kept is not None:
+            return kept
         return [bytes(row.data) for row in self._log_rows(polity_id, start, stop, entries.c.data)]
 
     def leaf_hashes(self, polity_id: str, start: int, stop: int) -> list[bytes]:
@@ -739,8 +758,13 @@ class LedgerStore:
         """The stored perfect subtrees among `keys`; a key not (yet) complete is absent.
 
         Stored nodes never change, so each statement here may run on its own
-        (autocommit): no transaction, on the driver's own connection.
+        (autocommit): no transaction, on the driver's own connection; and the
+        nodes this store's last commit to the polity completed come from memory.
         """
+        last = self._last.get(polity_id)
+        remembered, keys = last.split(keys) if last is not None else ({}, list(keys))
+        if not keys:
+            return remembered
         with self._driver() as raw:
             if self.engine.dialect.name == "postgresql":
                 found = fetch_nodes_raw(raw, polity_id, keys)
@@ -748,7 +772,7 @@ class LedgerStore:
                 found = fetch_nodes_sqlite(raw, polity_id, keys)
             if not found or len(found) < len(set(keys)):
                 read_head_raw(raw, polity_id)  # UnknownPolity, unless the keys are just not there
-            return found
+            return {**remembered, **found}
 
     def nodes_at_head(
         self,
@@ -770,8 +794,8 @@ class LedgerStore:
                 size = read_head_raw(raw, polity_id).size
                 return size, fetch_nodes_sqlite(raw, polity_id, keys_for(size))
         if guess is None:
-            remembered = self._frontiers.get(polity_id)
-            guess = remembered[0] if remembered is not None else None
+            last = self._last.get(polity_id)
+            guess = last.size if last is not None else None
         with self._driver() as raw:
             keys = list(dict.fromkeys(keys_for(guess))) if guess is not None else []
             params = ([level for level, _ in keys], [index for _, index in keys], polity_id)
@@ -788,7 +812,15 @@ class LedgerStore:
     # -- checkpoints and constitutions -------------------------------------
 
     def add_checkpoint(self, polity_id: str, size: int, root: bytes, text: str) -> None:
-        """Keep a checkpoint; refused unless `root` is the stored log's root at `size`."""
+        """Keep a checkpoint; refused unless `root` is the stored log's root at `size`.
+
+        A checkpoint of the head this store last committed needs no check against
+        the database (that root is the log's at that size for good): one insert.
+        """
+        last = self._last.get(polity_id)
+        if last is not None and last.size == size and last.root == root:
+            self._insert_checkpoint(polity_id, size, root, text)
+            return
         try:
             with self._writing() as connection:
                 current = read_head(connection, polity_id, lock=True).size
@@ -809,6 +841,38 @@ class LedgerStore:
             raise AlreadyStored(
                 f"polity {polity_id!r} already has a checkpoint at size {size}"
             ) from exc
+
+    def _insert_checkpoint(self, polity_id: str, size: int, root: bytes, text: str) -> None:
+        """The checkpoint row alone, durably: on PostgreSQL one pipelined round trip."""
+        already = AlreadyStored(f"polity {polity_id!r} already has a checkpoint at size {size}")
+        if self.engine.dialect.name != "postgresql":
+            try:
+                with self._writing() as connection:
+                    connection.execute(
+                        insert(checkpoints).values(
+                            polity_id=polity_id, size=size, root=root, text=text
+                        )
+                    )
+            except IntegrityError as exc:
+                raise already from exc
+            return
+        import psycopg
+
+        with self._side_engine().connect() as connection:
+            raw = driver_connection(connection)
+            try:
+                with raw.pipeline():
+                    raw.execute("BEGIN")
+                    if self.durability == "full":  # the side engine's sessions commit lazily
+                        raw.execute("SET LOCAL synchronous_commit TO DEFAULT")
+                    raw.execute(POSTGRESQL_INSERT_CHECKPOINT, (polity_id, size, root, text))
+                    raw.execute("COMMIT")
+            except psycopg.errors.UniqueViolation as exc:
+                abandon(connection, raw)
+                raise already from exc
+            except BaseException:
+                abandon(connection, raw)
+                raise
 
     def checkpoints(self, polity_id: str) -> list[Checkpoint]:
         """Every checkpoint of the polity, by size."""
