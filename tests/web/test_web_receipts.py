@@ -175,6 +175,15 @@ def test_a_receipt_that_was_altered_or_invented_does_not_check(club: Site, peopl
     assert elsewhere.json()["where"] == "receipt.polity"
 
 
+def test_the_receipt_check_is_posted_and_a_get_of_it_is_not_allowed(club: Site, people) -> None:
+    ana, _csrf = people["ana"]
+    wrong = ana.get(f"/api/polities/{CLUB}/receipts/check")
+    assert wrong.status_code == 405  # not mistaken for the receipt of an entry named "check"
+    assert wrong.json()["code"] == "method_not_allowed"
+    assert wrong.headers["allow"] == "POST"
+    assert ana.get(f"/api/polities/{CLUB}/receipts/first").status_code == 404
+
+
 def test_a_secret_ballot_the_motion_cannot_accept_is_refused_before_anything_is_kept(
     club: Site, people
 ) -> None:

@@ -316,7 +316,7 @@ def ledger_entries(
     return entries_view(entries, start, size, limit)
 
 
-@router.get("/polities/{polity_id}/receipts/{seq}", tags=["receipts"])
+@router.get("/polities/{polity_id}/receipts/{seq:int}", tags=["receipts"])
 def ballot_receipt(request: Request, polity_id: str, seq: int) -> dict[str, Any]:
     """The receipt of the open ballot recorded at entry SEQ: its position and an inclusion
     proof against the newest signed checkpoint (open ballots are public already)."""
