@@ -18,8 +18,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -112,6 +113,7 @@ _TOKEN_COLUMNS = (
 )
 _TOKEN_BY_HASH = _TOKEN_COLUMNS + " WHERE t.token_hash = ? ORDER BY t.id"
 _TOKENS_OF_ACCOUNT = _TOKEN_COLUMNS + " WHERE t.account_id = ? ORDER BY t.id"
+_TOKEN_COLUMNS_AND_HASH = _TOKEN_COLUMNS.replace("SELECT ", "SELECT t.token_hash, ", 1)
 _SESSION_BY_HASH = (
     "SELECT s.csrf, s.expires_at, a.id, a.polity_id, a.person"
     " FROM web_sessions s JOIN web_accounts a ON a.id = s.account_id WHERE s.id_hash = ?"
@@ -120,6 +122,19 @@ _SESSION_BY_HASH = (
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _token(row: Sequence[Any]) -> Token:
+    """A token from the columns of `_TOKEN_COLUMNS`."""
+    token_id, name, scopes, created_at, revoked_at, account_id, polity_id, person = row
+    return Token(
+        token_id,
+        Account(account_id, polity_id, person),
+        name,
+        tuple(scopes.split()),
+        created_at,
+        revoked_at is not None,
+    )
 
 
 def ensure_tables(engine: Engine) -> None:
@@ -339,23 +354,27 @@ class AccountStore:
         rows = self._tokens(_TOKEN_BY_HASH, _digest(token))
         return rows[0] if rows and not rows[0].revoked else None
 
+    def live_tokens(self, values: Sequence[str]) -> dict[str, Token]:
+        """The live (unrevoked) tokens among `values`, by value: one query for them all."""
+        if not values:
+            return {}
+        by_digest = {_digest(value): value for value in values}
+        marks = ", ".join("?" for _ in by_digest)
+        rows = self._lookup(
+            _TOKEN_COLUMNS_AND_HASH + f" WHERE t.token_hash IN ({marks})", [*by_digest]
+        )
+        found: dict[str, Token] = {}
+        for token_hash, *fields in rows:
+            token = _token(fields)
+            if not token.revoked:
+                found[by_digest[token_hash]] = token
+        return found
+
     def tokens_of(self, account: Account) -> list[Token]:
         return self._tokens(_TOKENS_OF_ACCOUNT, account.id)
 
     def _tokens(self, sql: str, key: object) -> list[Token]:
-        return [
-            Token(
-                token_id,
-                Account(account_id, polity_id, person),
-                name,
-                tuple(scopes.split()),
-                created_at,
-                revoked_at is not None,
-            )
-            for token_id, name, scopes, created_at, revoked_at, account_id, polity_id, person in (
-                self._lookup(sql, (key,))
-            )
-        ]
+        return [_token(row) for row in self._lookup(sql, (key,))]
 
     def revoke_token(self, account: Account, token_id: int) -> bool:
         """Revoke one of `account`'s tokens; False if it has no such live token.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -19,7 +20,14 @@ from charter.domain.inspection.report import inspect
 from charter.ledger.bundle import write_bundle
 from charter.services.sequencer import Performed
 from charter.web.accounts import AccountError
-from charter.web.auth import principal, require_actor, runtime_of
+from charter.web.auth import (
+    Principal,
+    allowed_actor,
+    principal,
+    principal_soon,
+    require_actor,
+    runtime_of,
+)
 from charter.web.dashboards import federation_view
 from charter.web.errors import WebError
 from charter.web.powers import motion_moves, my_powers
@@ -118,7 +126,11 @@ def perform(request: Request, polity_id: str, body: ActRequest, csrf: str | None
 
 def _actor(request: Request, polity_id: str, body: ActRequest, csrf: str | None) -> str:
     """The signed-in member who may act here (401/403 otherwise)."""
-    who = require_actor(request, polity_id, "act", csrf, changes=True)
+    return _acting(require_actor(request, polity_id, "act", csrf, changes=True), polity_id, body)
+
+
+def _acting(who: Principal, polity_id: str, body: ActRequest) -> str:
+    """The person who acts, unless the act asks for co-signers (who sign for themselves)."""
     if body.cosigned_by:
         raise WebError(
             422,
@@ -214,7 +226,39 @@ def prepare(
         args = {"motion": motion.id}
     elif secret and motion is not None and body.act == "close-vote" and "box" not in args:
         args["box"] = runtime.box.contents(polity_id, motion.id)
-    act = Act(
+    act = _act(actor, body, now, args, cosigned_by)
+    code = None if box_item is None else runtime.box.put(polity_id, str(name), box_item)
+    return Prepared(polity_id, act, body.act, str(name), secret, code, box_item)
+
+
+def prepare_at_once(
+    runtime: Runtime, polity_id: str, actor: str, body: ActRequest
+) -> Prepared | None:
+    """`prepare`, when it needs neither the store nor a lock (so the event loop may run it):
+    the polity folded here already and the act's motion, if it names one, known to this
+    fold and not secret. None otherwise: then `prepare` it on a thread."""
+    polity = runtime.service.snapshot(polity_id)
+    if polity is None:
+        return None
+    args = dict(body.args)
+    name = args.get("motion")
+    if isinstance(name, str):
+        motion = polity.state.motions.get(name)
+        if motion is None or motion.secret:
+            return None
+    return Prepared(
+        polity_id, _act(actor, body, runtime.now(), args, ()), body.act, str(name), False
+    )
+
+
+def _act(
+    actor: str,
+    body: ActRequest,
+    now: datetime,
+    args: dict[str, Any],
+    cosigned_by: tuple[str, ...],
+) -> Act:
+    return Act(
         actor=actor,
         kind=body.act,
         time=now,  # the sequencer keeps web acts in time order (restamp)
@@ -224,8 +268,6 @@ def prepare(
         cosigned_by=cosigned_by,
         note=body.note,
     )
-    code = None if box_item is None else runtime.box.put(polity_id, str(name), box_item)
-    return Prepared(polity_id, act, body.act, str(name), secret, code, box_item)
 
 
 def finish(runtime: Runtime, polity_id: str, prepared: Prepared, performed: Performed) -> ActResult:
@@ -275,15 +317,17 @@ async def perform_act(request: Request, polity_id: str, body: ActRequest) -> Act
     """Perform an act as the signed-in member: granted citing its clause, or refused with the
     reason (both recorded, status 200). A malformed act is 422 and records nothing. A session
     must send its CSRF token in the X-CSRF-Token header."""
-    # The credential and the box on a worker thread; the wait for the batch holds no thread,
-    # so a batch is as big as what is in flight, and its answers are made on the event loop
-    # rather than by a crowd of woken threads contending with the sequencer.
+    # A Bearer token is looked up together with the other requests' while the event loop
+    # waits, and an open ballot is prepared on the loop; a session, a secret ballot (the box)
+    # or a polity not yet folded here go to a worker thread. The wait for the batch holds no
+    # thread, so a batch is as big as what is in flight, and its answers are made on the
+    # event loop rather than by a crowd of woken threads contending with the sequencer.
     runtime = runtime_of(request)
-
-    def prepared_act() -> Prepared:
-        return prepare(runtime, polity_id, _actor(request, polity_id, body, None), body, ())
-
-    prepared = await run_in_threadpool(prepared_act)
+    who = allowed_actor(await principal_soon(request), request, polity_id, "act", changes=True)
+    actor = _acting(who, polity_id, body)
+    prepared = prepare_at_once(runtime, polity_id, actor, body)
+    if prepared is None:
+        prepared = await run_in_threadpool(prepare, runtime, polity_id, actor, body, ())
     future = runtime.sequencer.submit(
         polity_id, prepared.act, alone=prepared.alone, prove=prepared.prove
     )

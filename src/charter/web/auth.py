@@ -17,6 +17,7 @@ guards against forged requests:
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -24,18 +25,21 @@ from typing import Literal
 
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.concurrency import run_in_threadpool
 
-from charter.web.accounts import SCOPES, SESSION_SECONDS, Account
+from charter.web.accounts import SCOPES, SESSION_SECONDS, Account, Token
 from charter.web.errors import WebError
 from charter.web.runtime import Runtime
 
 __all__ = [
     "CSRF_HEADER",
     "Principal",
+    "allowed_actor",
     "check_csrf",
     "check_login_token",
     "login_token",
     "principal",
+    "principal_soon",
     "rate_limit",
     "require_actor",
     "session_cookie",
@@ -82,20 +86,46 @@ def _login_cookie(runtime: Runtime) -> str:
 def principal(request: Request) -> Principal | None:
     """The signed-in person, if any; a Bearer token that is not valid is refused with 401."""
     runtime = runtime_of(request)
+    bearer = _bearer(request)
+    if bearer is not None:
+        return _token_principal(runtime.accounts.token(bearer))
+    return _session_principal(request)
+
+
+async def principal_soon(request: Request) -> Principal | None:
+    """`principal` without holding a thread: a Bearer token is looked up with the other
+    requests' (`TokenLookups`) while the event loop waits; a session on the thread pool."""
+    bearer = _bearer(request)
+    if bearer is not None:
+        lookup = runtime_of(request).tokens.lookup(bearer)
+        return _token_principal(await asyncio.wrap_future(lookup))
+    return await run_in_threadpool(_session_principal, request)
+
+
+def _bearer(request: Request) -> str | None:
+    """The request's Bearer token, if it sends one (401 if its Authorization is malformed)."""
     header = request.headers.get("authorization")
-    if header is not None:
-        scheme, _, value = header.partition(" ")
-        if scheme.lower() != "bearer" or not value.strip():
-            raise WebError(401, "invalid_token", "expected 'Authorization: Bearer TOKEN'")
-        token = runtime.accounts.token(value.strip())
-        if token is None:
-            raise WebError(
-                401,
-                "invalid_token",
-                "the API token is unknown or revoked",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        return Principal(token.account, "token", token.scopes, token_id=token.id)
+    if header is None:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise WebError(401, "invalid_token", "expected 'Authorization: Bearer TOKEN'")
+    return value.strip()
+
+
+def _token_principal(token: Token | None) -> Principal:
+    if token is None:
+        raise WebError(
+            401,
+            "invalid_token",
+            "the API token is unknown or revoked",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return Principal(token.account, "token", token.scopes, token_id=token.id)
+
+
+def _session_principal(request: Request) -> Principal | None:
+    runtime = runtime_of(request)
     cookie = request.cookies.get(session_cookie(runtime))
     if not cookie:
         return None
@@ -117,7 +147,19 @@ def require_actor(
     request: Request, polity_id: str, scope: str, csrf: str | None = None, *, changes: bool
 ) -> Principal:
     """The signed-in member of `polity_id` whose credential allows `scope` (401/403 otherwise)."""
-    who = principal(request)
+    return allowed_actor(principal(request), request, polity_id, scope, csrf, changes=changes)
+
+
+def allowed_actor(
+    who: Principal | None,
+    request: Request,
+    polity_id: str,
+    scope: str,
+    csrf: str | None = None,
+    *,
+    changes: bool,
+) -> Principal:
+    """`who`, if signed in as a member of `polity_id` with `scope` (401/403 otherwise)."""
     if who is None:
         raise WebError(
             401,

@@ -25,6 +25,7 @@ from charter.services.sequencer import Sequencer
 from charter.storage import Durability, LedgerStore, open_store
 from charter.web.accounts import AccountStore
 from charter.web.cosign import CosignStore
+from charter.web.credentials import TokenLookups
 from charter.web.dashboards import Memberships
 from charter.web.receipts import BallotBox
 
@@ -78,6 +79,7 @@ class Runtime:
         self.settings = settings or Settings()
         self.lock = threading.RLock()
         self.sequencer = Sequencer(self.service, lock=self.lock, restamp=True, checkpoints=True)
+        self.tokens = TokenLookups(self.accounts.live_tokens)
 
     @contextmanager
     def polities(self) -> Iterator[PolityService]:
@@ -100,5 +102,6 @@ class Runtime:
         return self.clock()
 
     def close(self) -> None:
+        self.tokens.close()
         self.sequencer.close()
         self.store.close()
