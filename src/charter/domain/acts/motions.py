@@ -442,10 +442,9 @@ def _ballot(state: PolityState, act: Act) -> Step:
         return state, Outcome.refuse(f"{act.actor} has already voted on '{motion.id}'")
     if refused:
         return state, Outcome.refuse(refused)
-    ballots = motion.ballots.set(act.actor, marks)
     basis = "members" if motion.body == "members" else f"bodies.{motion.body}: seat holder"
     what = "secret ballot cast" if motion.secret else "ballot cast"
-    return state.with_motion(replace(motion, ballots=ballots)), Outcome.grant(
+    return state.with_motion(motion.with_ballot(act.actor, marks)), Outcome.grant(
         basis, f"{what} on '{motion.id}'"
     )
 
