@@ -19,6 +19,7 @@ from typing import Literal
 from charter.domain.constitution import Grant
 from charter.domain.constitution.grants import grants_for
 from charter.domain.constitution.model import Body, ExOfficio, Joint, Office
+from charter.domain.seats import active_holder_set, active_offices
 from charter.domain.state import PolityState, Tenure
 
 __all__ = [
@@ -69,10 +70,14 @@ def seat_holders(
     if body == "members":
         return state.members
     definition = state.constitution.bodies.get(body)
+    filling = definition.filled_by if definition is not None else None
+    if definition is None or body in _seen or not isinstance(filling, ExOfficio | Joint):
+        # Only its own seats: the set is remembered with the tenures (charter.domain.seats).
+        moment = at if at is not None else state.time
+        if moment is not None:
+            return active_holder_set(state.tenures, body, moment)
+        return frozenset(state.holders(body, at))
     people = set(state.holders(body, at))
-    if definition is None or body in _seen:
-        return frozenset(people)
-    filling = definition.filled_by
     if isinstance(filling, ExOfficio):
         for office in filling.offices:
             people.update(state.holders(office, at))
@@ -97,9 +102,7 @@ def vote_weight(state: PolityState, body: str, person: str, at: datetime) -> int
     definition = state.constitution.bodies.get(body)
     if definition is None or not definition.weighted:
         return 1
-    own = sum(
-        t.votes for t in state.tenures if t.post == body and t.person == person and t.active(at)
-    )
+    own = sum(t.votes for t in state.posts_of(person, at) if t.post == body)
     return own or 1  # an ex officio seat carries one vote
 
 
@@ -112,6 +115,10 @@ def vote_total(state: PolityState, body: str, at: datetime) -> int:
 
 
 def offices_of(state: PolityState, person: str, at: datetime) -> frozenset[str]:
+    """Offices `person` holds at `at` (remembered with the tenures: charter.domain.seats)."""
+    moment = at if at is not None else state.time
+    if moment is not None:
+        return active_offices(state.tenures, person, moment)
     return frozenset(t.post for t in state.posts_of(person, at) if t.kind == "office")
 
 

@@ -20,6 +20,7 @@ from pyrsistent.typing import PMap, PVector
 
 from charter.domain.constitution import Constitution
 from charter.domain.persistent import pmap_set
+from charter.domain.seats import active_holders, active_posts
 from charter.domain.voting import VoteResult
 
 __all__ = [
@@ -361,8 +362,14 @@ class PolityState:
         )
 
     def holders(self, post: str, at: datetime | None = None) -> tuple[str, ...]:
-        """People holding a seat of `post` (office or body, not counting ex officio seats)."""
+        """People holding a seat of `post` (office or body, not counting ex officio seats).
+
+        Remembered for the tenure vector and the window of moments it holds for
+        (`charter.domain.seats`): every act asks this, the tenures seldom change.
+        """
         moment = at if at is not None else self.time
+        if moment is not None:
+            return active_holders(self.tenures, post, moment)
         return tuple(
             [
                 tenure.person
@@ -374,7 +381,10 @@ class PolityState:
         )
 
     def posts_of(self, person: str, at: datetime | None = None) -> tuple[Tenure, ...]:
+        """The current tenures of `person` at `at` (remembered as `holders` is)."""
         moment = at if at is not None else self.time
+        if moment is not None:
+            return active_posts(self.tenures, person, moment)
         return tuple(
             [
                 tenure
