@@ -212,20 +212,18 @@ def _limits(
     extra: Extra | None,
 ) -> tuple[int, str] | None:
     """None if the grant may be used; else how far it got and why it stopped."""
-    c = state.constitution
-    power = f"'{grant.power}'"
     if not reaches(state, grant, target, at):
         reserved = target is not None and target.name in grant.reserved
         why = "reserves" if reserved else "does not reach"
         name = target.describe() if target else "it"
-        return 1, f"{grant.clause} grants {power} but {why} {name}"
+        return 1, f"{grant.clause} grants '{grant.power}' but {why} {name}"
     if grant.quota is not None:
         start = grant.quota.per.before(at)
         uses = state.exercises.get(grant.clause, ())
         used = len(uses) - bisect.bisect_right(uses, start, key=lambda use: use.time)
         if used >= grant.quota.max:
             return 2, (
-                f"quota exhausted: {grant.clause}.quota allows {grant.quota.max} uses of {power}"
+                f"quota exhausted: {grant.clause}.quota allows {grant.quota.max} uses of '{grant.power}'"
                 f" per {grant.quota.per.describe()}; {used} used since {start.date().isoformat()}"
             )
     for required in grant.cosign:
@@ -241,7 +239,8 @@ def _limits(
         if not signed:
             return (
                 3,
-                f"{power} under {grant.clause} needs the co-signature of {c.label(required)} ({grant.clause}.cosign)",
+                f"'{grant.power}' under {grant.clause} needs the co-signature of"
+                f" {state.constitution.label(required)} ({grant.clause}.cosign)",
             )
     if extra is not None and (problem := extra(grant)) is not None:
         return 4, problem
@@ -262,13 +261,13 @@ def authorize(
 ) -> Decision:
     """Find the clause that lets `actor` (or, with `body`, that body's decision) use `power`."""
     c = state.constitution
-    over = f" over {target.describe()}" if target is not None else ""
     candidates = list(grants_for(c, power))
     if not candidates:
         return Decision(None, f"no clause of the constitution grants '{power}'")
     if body is not None:
         usable = [grant for grant in candidates if grant.holder == body and not grant.personal]
         if not usable:
+            over = f" over {target.describe()}" if target is not None else ""
             return Decision(None, f"{_holds(c.label(body))} no power '{power}'{over}")
     else:
         usable = _held_grants(state, candidates, actor, at, capacity)
@@ -284,6 +283,7 @@ def authorize(
         if best is None or failure[0] > best[0]:
             best = failure
     assert best is not None
+    over = f" over {target.describe()}" if target is not None else ""
     if best[0] == 1 and body is None:
         return Decision(None, f"{actor} holds no office with power '{power}'{over} ({best[1]})")
     if best[0] == 1:
