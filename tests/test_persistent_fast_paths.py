@@ -14,7 +14,7 @@ from pyrsistent import CheckedPMap, pmap, pvector
 
 from charter import load_constitution
 from charter.domain import persistent
-from charter.domain.persistent import pmap_set
+from charter.domain.persistent import pmap_get, pmap_set
 from charter.domain.polity import found
 from charter.domain.state import Mark, Motion, PolityState, Tenure, history
 from conftest import COOP, cooperative_founding
@@ -60,6 +60,27 @@ def test_pmap_set_builds_the_same_map_as_pmap_set_bucket_for_bucket():
         assert _buckets(fast) == _buckets(slow)
         assert (fast is before_fast) == (slow is before_slow)
     assert dict(fast) == dict(slow)
+
+
+def test_pmap_get_reads_what_pmap_get_reads():
+    rng = random.Random(5)
+    keys: list[object] = [f"k{n}" for n in range(200)] + [_Colliding(str(n)) for n in range(5)]
+    mapping = pmap()
+    missing = object()
+    for step in range(1500):
+        mapping = pmap_set(mapping, rng.choice(keys), step)
+        probe = rng.choice([*keys, "absent", _Colliding("absent")])
+        assert pmap_get(mapping, probe, missing) is mapping.get(probe, missing)
+    assert pmap_get(pmap(), "x", None) is None
+
+
+def test_pmap_get_leaves_a_checked_map_to_its_own_get():
+    class Names(CheckedPMap):  # type: ignore[misc]
+        __key_type__ = str
+        __value_type__ = int
+
+    assert pmap_get(Names({"a": 1}), "a", 0) == 1
+    assert pmap_get(Names({"a": 1}), "b", 0) == 0
 
 
 def test_pmap_set_leaves_the_map_it_was_given_as_it_was():

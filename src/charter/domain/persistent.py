@@ -1,4 +1,4 @@
-"""`pmap_set`: pyrsistent's `PMap.set` without the evolver it builds for every call.
+"""`pmap_set` and `pmap_get`: pyrsistent's `PMap.set` and `PMap.get`, minus their overhead.
 
 `PMap.set(key, value)` creates an evolver over the map's bucket vector, sets one
 bucket through it, and turns it back into a map: three Python objects and a
@@ -11,6 +11,9 @@ structure and all, sharing everything but one path with the original.
 Where the evolver would grow the bucket vector (the map has outgrown it), or
 where the installed pyrsistent does not lay out its maps as this module expects
 (checked once, at import), it leaves the work to `PMap.set` itself.
+
+`PMap.get` is `Mapping.get`, which goes through `__getitem__` and two static
+helpers (four Python calls) to read one bucket; `pmap_get` reads it directly.
 """
 
 from __future__ import annotations
@@ -21,10 +24,11 @@ from pyrsistent import PMap as _PMap
 from pyrsistent import pmap
 from pyrsistent.typing import PMap
 
-__all__ = ["pmap_set"]
+__all__ = ["pmap_get", "pmap_set"]
 
 K = TypeVar("K")
 V = TypeVar("V")
+D = TypeVar("D")
 
 _new_map: Any = _PMap
 
@@ -58,6 +62,24 @@ def _fast_set(mapping: PMap[K, V], key: K, value: V) -> PMap[K, V]:
     return result
 
 
+def _fast_get(mapping: PMap[K, V], key: K, default: D) -> V | D:
+    plain: Any = mapping
+    if type(plain) is not _new_map:
+        return mapping.get(key, default)
+    buckets = plain._buckets
+    bucket = buckets[hash(key) % len(buckets)]
+    if bucket:
+        for k, v in bucket:
+            if k == key:
+                found: V = v
+                return found
+    return default
+
+
+def _slow_get(mapping: PMap[K, V], key: K, default: D) -> V | D:
+    return mapping.get(key, default)
+
+
 def _slow_set(mapping: PMap[K, V], key: K, value: V) -> PMap[K, V]:
     return mapping.set(key, value)
 
@@ -70,6 +92,8 @@ def _layout_as_expected() -> bool:
         for number in range(40):
             for key in (number, f"k{number % 7}", (number % 3, "t")):
                 fast, slow = _fast_set(fast, key, number), slow.set(key, number)
+                if _fast_get(fast, key, None) != number or _fast_get(fast, "absent", 0) != 0:
+                    return False
         same: bool = (
             fast == slow
             and list(fast.items()) == list(slow.items())
@@ -90,3 +114,6 @@ FAST = _layout_as_expected()
 
 pmap_set = _fast_set if FAST else _slow_set
 """`mapping.set(key, value)`: the same new map, without building an evolver."""
+
+pmap_get = _fast_get if FAST else _slow_get
+"""`mapping.get(key, default)`, reading the key's bucket directly."""

@@ -19,7 +19,7 @@ from pyrsistent._pvector import python_pvector
 from pyrsistent.typing import PMap, PVector
 
 from charter.domain.constitution import Constitution
-from charter.domain.persistent import pmap_set
+from charter.domain.persistent import pmap_get, pmap_set
 from charter.domain.seats import active_holders, active_posts
 from charter.domain.voting import VoteResult
 
@@ -334,7 +334,7 @@ class PolityState:
         )
 
     def with_exercise(self, use: Exercise) -> PolityState:
-        uses = self.exercises.get(use.clause, history())
+        uses = pmap_get(self.exercises, use.clause, _EMPTY_HISTORY)
         return self.evolve(exercises=pmap_set(self.exercises, use.clause, uses.append(use)))
 
     def with_tenures(self, ending: list[Tenure], at: datetime, reason: str) -> PolityState:
