@@ -93,16 +93,18 @@ def _scan(
     return lo, hi, found
 
 
-def _inside(lo: datetime | None, hi: datetime | None, at: datetime) -> bool:
-    return (lo is None or lo <= at) and (hi is None or at < hi)
-
-
 def _holders(
     tenures: Any, post: str, at: datetime
 ) -> tuple[datetime | None, datetime | None, tuple[str, ...], frozenset[str]]:
-    memo = _memo(tenures)
+    memo = _memos.get(id(tenures))
+    if memo is None or memo.tenures is not tenures:
+        memo = _memo(tenures)
     known = memo.holders.get(post)
-    if known is not None and _inside(known[0], known[1], at):
+    if (
+        known is not None
+        and (known[0] is None or known[0] <= at)
+        and (known[1] is None or at < known[1])
+    ):
         return known
     lo, hi, found = _scan(tenures, at, post, None)
     people = tuple([tenure.person for tenure in found])
@@ -126,9 +128,15 @@ def active_holder_set(tenures: Any, post: str, at: datetime) -> frozenset[str]:
 def _posts(
     tenures: Any, person: str, at: datetime
 ) -> tuple[datetime | None, datetime | None, tuple[Tenure, ...], frozenset[str]]:
-    memo = _memo(tenures)
+    memo = _memos.get(id(tenures))
+    if memo is None or memo.tenures is not tenures:
+        memo = _memo(tenures)
     known = memo.posts.get(person)
-    if known is not None and _inside(known[0], known[1], at):
+    if (
+        known is not None
+        and (known[0] is None or known[0] <= at)
+        and (known[1] is None or at < known[1])
+    ):
         return known
     lo, hi, found = _scan(tenures, at, None, person)
     posts = tuple(found)
