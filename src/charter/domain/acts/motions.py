@@ -441,7 +441,7 @@ def _ballot(state: PolityState, act: Act) -> Step:
         return state, Outcome.refuse(
             f"{act.actor} holds no seat in {state.constitution.label(motion.body)}"
         )
-    if act.actor in motion.ballots:
+    if pmap_get(motion.ballots, act.actor, None) is not None:  # `in`, minus PMap's overhead
         return state, Outcome.refuse(f"{act.actor} has already voted on '{motion.id}'")
     if refused:
         return state, Outcome.refuse(refused)
