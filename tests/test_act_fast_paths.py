@@ -1,12 +1,17 @@
-"""An act's fields are normalised the same way whether or not they needed it (Act.__post_init__
-skips the rewrite for an aware datetime and a plain tuple)."""
+"""Fast paths in reading an act: its fields are normalised the same way whether or not they
+needed it (Act.__post_init__ skips the rewrite for an aware datetime and a plain tuple), and
+finishing its arguments refuses exactly what it refused before."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 from types import MappingProxyType
 
+import pytest
+
 from charter import Act
+from charter.domain.acts.args import Args
+from charter.errors import ActError
 
 
 class _Moment(datetime):
@@ -56,3 +61,19 @@ def test_arguments_are_frozen_once():
     act = Act("ana", "inspect", at, args={"office": "chair"})
     assert isinstance(act.args, MappingProxyType)
     assert Act("ana", "inspect", at, args=act.args).args is act.args
+
+
+def test_finishing_arguments_refuses_the_first_unread_one_and_nothing_else():
+    args = Args(MappingProxyType({"office": "chair", "report": "r"}))
+    args.text("office")
+    args.text("report")
+    args.finish()
+    args = Args(MappingProxyType({"office": "chair", "zz": 1, "aa": 2, "box": 3}))
+    args.text("office")
+    with pytest.raises(ActError, match="unknown argument 'aa'") as error:
+        args.finish(allowed=("box",))
+    assert error.value.path == "args.aa"
+    args = Args(MappingProxyType({"office": "chair", "box": 3}))
+    args.text("office")
+    args.finish(allowed=("box",))
+    Args(MappingProxyType({})).finish()

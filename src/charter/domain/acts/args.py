@@ -116,6 +116,8 @@ class Args:
 
     def finish(self, *, allowed: tuple[str, ...] = ()) -> None:
         """Refuse arguments nobody asked for: they are usually typos."""
+        if self.read.issuperset(self.values):  # the usual case: every argument was read
+            return
         extra = sorted(set(self.values) - self.read - set(allowed))
         if extra:
             raise ActError(f"unknown argument '{extra[0]}'", path=self.path(extra[0]))
