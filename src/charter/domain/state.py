@@ -145,7 +145,7 @@ class Motion:
         dictionary, without slots, so that the copy is one copy of that dictionary.)"""
         values = self.__dict__.copy()
         values["ballots"] = pmap_set(self.ballots, voter, marks)
-        new = _new(Motion)
+        new = _new(type(self))
         _set(new, "__dict__", values)
         return new
 
