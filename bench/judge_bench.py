@@ -33,13 +33,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import COOP, founding, throughput_act  # noqa: E402
-from web_bench import CONSTITUTION  # noqa: E402
+from run import COOP, founding, throughput_act
+from web_bench import CONSTITUTION
 
-from charter import Act, load_constitution  # noqa: E402
-from charter.domain.constitution import constitution_from_document  # noqa: E402
-from charter.domain.document import parse_document  # noqa: E402
-from charter.domain.polity import Founding, Polity  # noqa: E402
+from charter import Act, load_constitution
+from charter.domain.constitution import constitution_from_document
+from charter.domain.document import parse_document
+from charter.domain.polity import Founding, Polity
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -76,9 +76,7 @@ def assembly(voters: int, closed: int) -> Polity:
         motion(name)
         for index, person in enumerate(people):
             choice = "yes" if index % 3 else "no"
-            polity.apply(
-                Act(person, "cast-ballot", START, args={"motion": name, "choice": choice})
-            )
+            polity.apply(Act(person, "cast-ballot", START, args={"motion": name, "choice": choice}))
         polity.apply(Act(chair, "close-vote", START, args={"motion": name}))
         polity.apply(Act(chair, "declare-result", START, args={"motion": name}))
     motion("m-open")
