@@ -19,6 +19,7 @@ from typing import Literal
 from charter.domain.constitution import Grant
 from charter.domain.constitution.grants import grants_for
 from charter.domain.constitution.model import Body, ExOfficio, Joint, Office
+from charter.domain.seats import active_holder_set, active_offices
 from charter.domain.state import PolityState, Tenure
 
 __all__ = [
@@ -69,10 +70,14 @@ def seat_holders(
     if body == "members":
         return state.members
     definition = state.constitution.bodies.get(body)
+    filling = definition.filled_by if definition is not None else None
+    if definition is None or body in _seen or not isinstance(filling, ExOfficio | Joint):
+        # Only its own seats: the set is remembered with the tenures (charter.domain.seats).
+        moment = at if at is not None else state.time
+        if moment is not None:
+            return active_holder_set(state.tenures, body, moment)
+        return frozenset(state.holders(body, at))
     people = set(state.holders(body, at))
-    if definition is None or body in _seen:
-        return frozenset(people)
-    filling = definition.filled_by
     if isinstance(filling, ExOfficio):
         for office in filling.offices:
             people.update(state.holders(office, at))
@@ -97,9 +102,7 @@ def vote_weight(state: PolityState, body: str, person: str, at: datetime) -> int
     definition = state.constitution.bodies.get(body)
     if definition is None or not definition.weighted:
         return 1
-    own = sum(
-        t.votes for t in state.tenures if t.post == body and t.person == person and t.active(at)
-    )
+    own = sum(t.votes for t in state.posts_of(person, at) if t.post == body)
     return own or 1  # an ex officio seat carries one vote
 
 
@@ -112,6 +115,10 @@ def vote_total(state: PolityState, body: str, at: datetime) -> int:
 
 
 def offices_of(state: PolityState, person: str, at: datetime) -> frozenset[str]:
+    """Offices `person` holds at `at` (remembered with the tenures: charter.domain.seats)."""
+    moment = at if at is not None else state.time
+    if moment is not None:
+        return active_offices(state.tenures, person, moment)
     return frozenset(t.post for t in state.posts_of(person, at) if t.kind == "office")
 
 
@@ -205,20 +212,18 @@ def _limits(
     extra: Extra | None,
 ) -> tuple[int, str] | None:
     """None if the grant may be used; else how far it got and why it stopped."""
-    c = state.constitution
-    power = f"'{grant.power}'"
     if not reaches(state, grant, target, at):
         reserved = target is not None and target.name in grant.reserved
         why = "reserves" if reserved else "does not reach"
         name = target.describe() if target else "it"
-        return 1, f"{grant.clause} grants {power} but {why} {name}"
+        return 1, f"{grant.clause} grants '{grant.power}' but {why} {name}"
     if grant.quota is not None:
         start = grant.quota.per.before(at)
         uses = state.exercises.get(grant.clause, ())
         used = len(uses) - bisect.bisect_right(uses, start, key=lambda use: use.time)
         if used >= grant.quota.max:
             return 2, (
-                f"quota exhausted: {grant.clause}.quota allows {grant.quota.max} uses of {power}"
+                f"quota exhausted: {grant.clause}.quota allows {grant.quota.max} uses of '{grant.power}'"
                 f" per {grant.quota.per.describe()}; {used} used since {start.date().isoformat()}"
             )
     for required in grant.cosign:
@@ -234,7 +239,8 @@ def _limits(
         if not signed:
             return (
                 3,
-                f"{power} under {grant.clause} needs the co-signature of {c.label(required)} ({grant.clause}.cosign)",
+                f"'{grant.power}' under {grant.clause} needs the co-signature of"
+                f" {state.constitution.label(required)} ({grant.clause}.cosign)",
             )
     if extra is not None and (problem := extra(grant)) is not None:
         return 4, problem
@@ -255,13 +261,13 @@ def authorize(
 ) -> Decision:
     """Find the clause that lets `actor` (or, with `body`, that body's decision) use `power`."""
     c = state.constitution
-    over = f" over {target.describe()}" if target is not None else ""
     candidates = list(grants_for(c, power))
     if not candidates:
         return Decision(None, f"no clause of the constitution grants '{power}'")
     if body is not None:
         usable = [grant for grant in candidates if grant.holder == body and not grant.personal]
         if not usable:
+            over = f" over {target.describe()}" if target is not None else ""
             return Decision(None, f"{_holds(c.label(body))} no power '{power}'{over}")
     else:
         usable = _held_grants(state, candidates, actor, at, capacity)
@@ -277,6 +283,7 @@ def authorize(
         if best is None or failure[0] > best[0]:
             best = failure
     assert best is not None
+    over = f" over {target.describe()}" if target is not None else ""
     if best[0] == 1 and body is None:
         return Decision(None, f"{actor} holds no office with power '{power}'{over} ({best[1]})")
     if best[0] == 1:

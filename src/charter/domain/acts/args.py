@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, Literal
 
 from charter.domain.constitution.types import describe_value
@@ -17,7 +18,8 @@ class Args:
     """The arguments of one act, read one by one; every failure is an ActError with its path."""
 
     def __init__(self, values: Mapping[str, Any], prefix: str = "args") -> None:
-        if not isinstance(values, Mapping):
+        # An act's own arguments are always a mappingproxy: skip the slower ABC check for them.
+        if type(values) is not MappingProxyType and not isinstance(values, Mapping):
             raise ActError(
                 f"expected a mapping of arguments, got {describe_value(values)}", path=prefix
             )
@@ -114,6 +116,8 @@ class Args:
 
     def finish(self, *, allowed: tuple[str, ...] = ()) -> None:
         """Refuse arguments nobody asked for: they are usually typos."""
+        if self.read.issuperset(self.values):  # the usual case: every argument was read
+            return
         extra = sorted(set(self.values) - self.read - set(allowed))
         if extra:
             raise ActError(f"unknown argument '{extra[0]}'", path=self.path(extra[0]))

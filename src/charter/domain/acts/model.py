@@ -75,8 +75,12 @@ class Act:
     note: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "time", as_utc(self.time))
-        object.__setattr__(self, "cosigned_by", tuple(self.cosigned_by))
+        # Rewritten only where they need it: an aware datetime and a plain tuple stay as given.
+        moment = self.time
+        if type(moment) is not datetime or moment.tzinfo is None:
+            object.__setattr__(self, "time", as_utc(moment))
+        if type(self.cosigned_by) is not tuple:
+            object.__setattr__(self, "cosigned_by", tuple(self.cosigned_by))
         if not isinstance(self.args, MappingProxyType):
             object.__setattr__(self, "args", _frozen(self.args))
 

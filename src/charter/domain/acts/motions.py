@@ -40,6 +40,7 @@ from charter.domain.authority import (
 )
 from charter.domain.constitution import Grant, grants_of
 from charter.domain.constitution.model import Procedure
+from charter.domain.persistent import pmap_get
 from charter.domain.state import Mark, Motion, MotionStatus, PolityState, PostKind
 from charter.domain.voting import Count, count_decision, decision_kind, recorded_decision
 from charter.errors import ActError
@@ -107,7 +108,7 @@ def _someone_holds(state: PolityState, grant: Grant, at: datetime) -> bool:
 
 def _motion(state: PolityState, args: Args) -> Motion:
     name = args.text("motion")
-    motion = state.motions.get(name)
+    motion = pmap_get(state.motions, name, None)
     if motion is None:
         raise ActError(f"unknown motion '{name}'", path=args.path("motion"))
     return motion
@@ -416,9 +417,10 @@ def _ballot(state: PolityState, act: Act) -> Step:
     motion = _motion(state, args)
     procedure = _procedure(state, motion)
     weight = vote_weight(state, motion.body, act.actor, act.time)
-    marks: tuple[Mark, ...] = (Mark(weight),)
+    marks: tuple[Mark, ...]
     refused = ""
     if motion.secret:
+        marks = (Mark(weight),)
         marked = [key for key in BALLOT_KEYS if key in args.values]
         if marked:
             raise ActError(
@@ -430,6 +432,7 @@ def _ballot(state: PolityState, act: Act) -> Step:
         try:
             marks = read_ballot(motion, procedure, args, weight, act.actor)
         except BallotRefusedError as refusal:
+            marks = ()  # refused below, once the vote is known to be open
             refused = str(refusal)
     args.finish(allowed=BALLOT_KEYS)
     if motion.status != "open":
@@ -438,14 +441,13 @@ def _ballot(state: PolityState, act: Act) -> Step:
         return state, Outcome.refuse(
             f"{act.actor} holds no seat in {state.constitution.label(motion.body)}"
         )
-    if act.actor in motion.ballots:
+    if pmap_get(motion.ballots, act.actor, None) is not None:  # `in`, minus PMap's overhead
         return state, Outcome.refuse(f"{act.actor} has already voted on '{motion.id}'")
     if refused:
         return state, Outcome.refuse(refused)
-    ballots = motion.ballots.set(act.actor, marks)
     basis = "members" if motion.body == "members" else f"bodies.{motion.body}: seat holder"
     what = "secret ballot cast" if motion.secret else "ballot cast"
-    return state.with_motion(replace(motion, ballots=ballots)), Outcome.grant(
+    return state.with_motion(motion.with_ballot(act.actor, marks)), Outcome.grant(
         basis, f"{what} on '{motion.id}'"
     )
 
