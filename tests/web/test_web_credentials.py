@@ -103,6 +103,9 @@ def test_live_tokens_finds_many_at_once_and_never_a_revoked_one(database: str) -
 
 def test_the_runtime_closes_its_lookups_with_the_app(tmp_path: Path) -> None:
     runtime = Runtime(f"sqlite:///{tmp_path / 'charter.db'}", key_dir=tmp_path / "keys")
+    before = set(threading.enumerate())  # other tests' apps may still hold theirs
     assert runtime.tokens.lookup("chr_nobody").result(30) is None
+    mine = [t for t in threading.enumerate() if t.name == "token-lookups" and t not in before]
+    assert len(mine) == 1
     runtime.close()
-    assert not any(t.name == "token-lookups" for t in threading.enumerate())
+    assert not mine[0].is_alive()
