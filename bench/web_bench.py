@@ -577,7 +577,13 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=30, help="seconds of load per target")
     parser.add_argument("--quick", action="store_true", help="10 s per target")
     parser.add_argument("--users", type=int, default=100, help="concurrent clients")
-    parser.add_argument("--workers", type=int, default=2, help="server processes")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes, for both targets (one polity: one worker appends fastest, as"
+        " two contend for its head; see bench/RESULTS.md)",
+    )
     parser.add_argument("--voters", type=int, default=2000)
     parser.add_argument("--motions", type=int, default=40)
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds not measured")
