@@ -312,9 +312,9 @@ def test_a_stale_writer_goes_through_the_queue_and_is_judged_once(service, datab
     other = PolityService(open_store(database, create=False), keys)
     append = other.store.append
 
-    def another_writer_appends_first(*args):
+    def another_writer_appends_first(*args, **kwargs):
         service.perform("coop", spend("ben", day(2026, 1, 15)))
-        return append(*args)
+        return append(*args, **kwargs)
 
     other.store.append = another_writer_appends_first
     # `other` judges against the genesis and loses: its act is queued and judged under the lock.

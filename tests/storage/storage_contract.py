@@ -392,6 +392,30 @@ class StoreContract:
         with pytest.raises(AlreadyStored):
             store.add_checkpoint(polity, 7, naive_root(hashes[:7]), "again")
 
+    def test_an_append_stores_its_heads_checkpoint_in_the_same_commit(self, url, store, polity):
+        signed: list[tuple[int, bytes]] = []
+
+        def sign(size: int, root: bytes) -> str:
+            signed.append((size, root))
+            return f"cp {size} {root.hex()}"
+
+        head = store.append(polity, 0, items(payloads(0, 3)), sign=sign)
+        assert signed == [(3, head.root)]
+        expected = Checkpoint(3, head.root, f"cp 3 {head.root.hex()}")
+        assert store.committed_checkpoint(polity) == expected
+        assert store.checkpoints(polity) == [expected]
+        with pytest.raises(Conflict):  # refused: neither its entries nor its checkpoint
+            store.append(polity, 1, items(payloads(1, 5, "late")), sign=sign)
+        assert store.checkpoints(polity) == [expected]
+        assert store.head(polity) == head
+        other = open_store(url)
+        try:
+            other.append(polity, 3, items(payloads(3, 4)))  # no checkpoint asked for
+            assert other.committed_checkpoint(polity) is None
+            assert other.checkpoints(polity) == [expected]
+        finally:
+            other.close()
+
     def test_a_checkpoint_of_the_head_just_committed_is_stored_once(self, store, polity):
         head = store.append(polity, 0, items(payloads(0, 5)))
         store.add_checkpoint(polity, 5, head.root, "cp 5")

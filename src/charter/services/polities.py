@@ -183,7 +183,12 @@ class PolityService:
         return self.perform_all(polity_id, [act], restamp=restamp)[0]
 
     def perform_all(
-        self, polity_id: str, acts: Sequence[Act], *, restamp: bool = False
+        self,
+        polity_id: str,
+        acts: Sequence[Act],
+        *,
+        restamp: bool = False,
+        checkpoint: bool = False,
     ) -> list[Entry]:
         """Judge and store several acts in one transaction: one commit for the whole batch.
 
@@ -198,6 +203,9 @@ class PolityService:
         are judged outside any lock and appended if the log has not moved;
         after a lost race the polity's writes go through the queue for the next
         COMBINING_CALLS calls (see the module docstring).
+
+        With `checkpoint`, an append made here (not one combined through the
+        queue) stores the new head's signed checkpoint in its own transaction.
 
         The first attempt judges against this service's fold as it is, without
         reading the head: the append's size check refuses it if the log has
@@ -229,7 +237,12 @@ class PolityService:
             if not judgements:
                 return []
             try:
-                self.store.append(polity_id, replayer.size, ledger_items(judgements))
+                self.store.append(
+                    polity_id,
+                    replayer.size,
+                    ledger_items(judgements),
+                    sign=self._signer(polity_id) if checkpoint else None,
+                )
             except Conflict:
                 if current:
                     self._combining[polity_id] = COMBINING_CALLS
@@ -239,7 +252,12 @@ class PolityService:
             return self.adopt(polity_id, judgements)
 
     def perform_each(
-        self, polity_id: str, acts: Sequence[Act], *, restamp: bool = False
+        self,
+        polity_id: str,
+        acts: Sequence[Act],
+        *,
+        restamp: bool = False,
+        checkpoint: bool = False,
     ) -> list[Entry | ActError]:
         """Perform several acts as `perform_all` does (one transaction when all are well
         formed), except that a malformed act fails alone: its ActError takes its place and
@@ -250,7 +268,7 @@ class PolityService:
         """
         acts = list(acts)
         try:
-            return list(self.perform_all(polity_id, acts, restamp=restamp))
+            return list(self.perform_all(polity_id, acts, restamp=restamp, checkpoint=checkpoint))
         except ActError as error:
             if len(acts) == 1:
                 return [error]
@@ -430,10 +448,14 @@ class PolityService:
         stored (or a later one) is returned, never an error for an act that is
         already durably appended.
 
-        With `covering`, any head of at least that many entries will do: the one
-        this service's store just committed, if it is, signed with no read (the
-        sequencer's case, after each batch).
+        With `covering`, any head of at least that many entries will do: the
+        checkpoint stored with this service's last append (`perform_all(...,
+        checkpoint=True)`), or else the head its store just committed, signed with
+        no read (the sequencer's case, after each batch).
         """
+        stored = self.store.committed_checkpoint(polity_id)
+        if covering is not None and stored is not None and stored.size >= covering:
+            return stored  # stored with the append itself
         head = self.store.committed_head(polity_id)
         if covering is None or head is None or head.size < covering:
             head = self.store.head(polity_id)
@@ -451,6 +473,12 @@ class PolityService:
             assert stored.size >= head.size
             return stored
         return Checkpoint(head.size, head.root, signed.text)
+
+    def _signer(self, polity_id: str) -> Callable[[int, bytes], str]:
+        """Signs the polity's checkpoint at a size and root (for an append to store with it)."""
+        key = self.keys.load(polity_id)
+        origin = origin_of(polity_id)
+        return lambda size, root: sign_checkpoint(key, origin, size, root).text
 
     def export(self, polity_id: str) -> Bundle:
         """Everything needed to verify the polity offline."""

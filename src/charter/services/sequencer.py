@@ -184,7 +184,9 @@ class Sequencer:
             service.keys.load(polity_id)  # no key, no checkpoint: refuse before anything is stored
         alone = len(batch) == 1 and batch[0].alone
         before: AbstractSet[str] = service.polity(polity_id).state.members if alone else set()
-        results = service.perform_each(polity_id, [r.act for r in batch], restamp=self.restamp)
+        results = service.perform_each(
+            polity_id, [r.act for r in batch], restamp=self.restamp, checkpoint=self.checkpoints
+        )
         admitted: tuple[str, ...] = ()
         if alone and isinstance(results[0], Entry):
             admitted = tuple(sorted(service.polity(polity_id).state.members - before))

@@ -40,6 +40,8 @@ class LastCommit:
     root: bytes
     nodes: dict[NodeKey, bytes]
     data: tuple[bytes, ...]
+    checkpoint: str | None = None
+    """The text of the checkpoint of this head, if the commit stored one with it."""
 
     @classmethod
     def of(
@@ -47,14 +49,17 @@ class LastCommit:
         start: int,
         items: Sequence[tuple[bytes, bytes]],
         known: dict[NodeKey, bytes],
+        checkpoint: str | None = None,
     ) -> LastCommit:
         """The commit of `items` ((data, leaf hash) pairs) after `start` entries; `known` is
-        the frontier at `start` and every node the commit added."""
+        the frontier at `start` and every node the commit added; `checkpoint`, the text of
+        the checkpoint stored with it, if one was."""
         size = start + len(items)
         root = merkle.root_from(merkle.perfect_ranges(0, size), known)
         if len(items) > KEPT_ENTRIES:
-            return cls(size, size, root, {k: known[k] for k in merkle.frontier_keys(size)}, ())
-        return cls(start, size, root, known, tuple(data for data, _digest in items))
+            frontier = {k: known[k] for k in merkle.frontier_keys(size)}
+            return cls(size, size, root, frontier, (), checkpoint)
+        return cls(start, size, root, known, tuple(d for d, _digest in items), checkpoint)
 
     def frontier(self) -> dict[NodeKey, bytes]:
         """The frontier at `size`: what the next append after it pairs new leaves with."""

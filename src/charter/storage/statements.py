@@ -14,6 +14,7 @@ from charter.storage.owners import POSTGRESQL_KEY
 
 __all__ = [
     "POSTGRESQL",
+    "POSTGRESQL_CHECKPOINT_IF_MOVED",
     "POSTGRESQL_ENQUEUE",
     "POSTGRESQL_ENQUEUE_FORGETTING",
     "POSTGRESQL_FRONTIER",
@@ -22,6 +23,7 @@ __all__ = [
     "POSTGRESQL_NODES",
     "POSTGRESQL_RECLAIM",
     "SQLITE",
+    "SQLITE_INSERT_CHECKPOINT",
     "P",
     "Statements",
 ]
@@ -162,3 +164,16 @@ POSTGRESQL_INSERT_CHECKPOINT = (
     "INSERT INTO checkpoints (polity_id, size, root, text) VALUES (%s, %s, %b, %s)"
 )
 """PostgreSQL: a checkpoint row (its root binary)."""
+
+POSTGRESQL_CHECKPOINT_IF_MOVED = (
+    "INSERT INTO checkpoints (polity_id, size, root, text) SELECT %s, %s, %b, %s"
+    " WHERE EXISTS (SELECT 1 FROM polities WHERE id = %s AND size = %s AND root = %b)"
+    " ON CONFLICT DO NOTHING"
+)
+"""PostgreSQL: in an append's transaction, after its statement, the checkpoint of the head it
+wrote, only if it did write it (an append the size check refused writes no checkpoint)."""
+
+SQLITE_INSERT_CHECKPOINT = (
+    "INSERT INTO checkpoints (polity_id, size, root, text) VALUES (?, ?, ?, ?)"
+)
+"""SQLite: a checkpoint row, in the append's transaction once its head has moved."""

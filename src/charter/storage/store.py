@@ -76,6 +76,7 @@ from charter.storage.records import Checkpoint, Combination, Head, PolityRecord,
 from charter.storage.schema import checkpoints, constitutions, entries, polities
 from charter.storage.statements import (
     POSTGRESQL,
+    POSTGRESQL_CHECKPOINT_IF_MOVED,
     POSTGRESQL_ENQUEUE,
     POSTGRESQL_ENQUEUE_FORGETTING,
     POSTGRESQL_FRONTIER,
@@ -83,6 +84,7 @@ from charter.storage.statements import (
     POSTGRESQL_INSERT_CHECKPOINT,
     POSTGRESQL_RECLAIM,
     SQLITE,
+    SQLITE_INSERT_CHECKPOINT,
     P,
 )
 from charter.storage.version import require_current
@@ -258,6 +260,13 @@ class LedgerStore:
         with self.reading() as connection:
             return read_head(connection, polity_id)
 
+    def committed_checkpoint(self, polity_id: str) -> Checkpoint | None:
+        """The checkpoint this store's last commit to the polity stored with it, if any."""
+        last = self._last.get(polity_id)
+        if last is None or last.checkpoint is None:
+            return None
+        return Checkpoint(last.size, last.root, last.checkpoint)
+
     def committed_head(self, polity_id: str) -> Head | None:
         """The head as this store last committed it (None if it has not): the log's at that
         size for good, though another writer may have appended since (see `head`)."""
@@ -267,9 +276,18 @@ class LedgerStore:
     # -- the log -----------------------------------------------------------
 
     def append(
-        self, polity_id: str, expected_size: int, items: Sequence[tuple[bytes, bytes]]
+        self,
+        polity_id: str,
+        expected_size: int,
+        items: Sequence[tuple[bytes, bytes]],
+        *,
+        sign: Callable[[int, bytes], str] | None = None,
     ) -> Head:
         """Append `items` ((data, leaf_hash) pairs) if the log still has `expected_size` entries.
+
+        With `sign`, the new head's checkpoint (the text `sign(size, root)` returns, made
+        before the transaction) is stored in the same transaction: one commit for both
+        (see `committed_checkpoint`).
 
         Raises `Conflict` (writing nothing) when another writer got there
         first. Returns the new head once the transaction has committed.
@@ -292,13 +310,18 @@ class LedgerStore:
         if frontier is None:
             raise self._not_at(polity_id, expected_size)
         new_size, root, added, known = extend(expected_size, items, frontier)
+        text = sign(new_size, root) if sign is not None else None
         if self.engine.dialect.name == "postgresql":
-            moved = self._append_postgresql(polity_id, expected_size, items, new_size, root, added)
+            moved = self._append_postgresql(
+                polity_id, expected_size, items, new_size, root, added, text
+            )
         else:
-            moved = self._append_sqlite(polity_id, expected_size, items, new_size, root, added)
+            moved = self._append_sqlite(
+                polity_id, expected_size, items, new_size, root, added, text
+            )
         if not moved:
             raise self._not_at(polity_id, expected_size)
-        self._remember(polity_id, expected_size, items, known)
+        self._remember(polity_id, expected_size, items, known, text)
         return Head(new_size, root)
 
     def _frontier(self, polity_id: str, size: int) -> dict[NodeKey, bytes] | None:
@@ -323,9 +346,10 @@ class LedgerStore:
         start: int,
         items: Sequence[tuple[bytes, bytes]],
         known: dict[NodeKey, bytes],
+        checkpoint: str | None = None,
     ) -> None:
         """Keep what this store just committed after `start` entries (see `LastCommit`)."""
-        self._last[polity_id] = LastCommit.of(start, items, known)
+        self._last[polity_id] = LastCommit.of(start, items, known, checkpoint)
 
     def _not_at(self, polity_id: str, expected_size: int) -> Conflict:
         """The `Conflict` (or `UnknownPolity`, raised) for an append the head refused."""
@@ -342,6 +366,7 @@ class LedgerStore:
         new_size: int,
         root: bytes,
         added: Sequence[tuple[NodeKey, bytes]],
+        checkpoint: str | None = None,
     ) -> bool:
         """One write transaction on the driver's connection: whether the head was moved."""
         sql = SQLITE
@@ -366,6 +391,8 @@ class LedgerStore:
                     sql.insert_nodes,
                     [(polity_id, level, index, digest) for (level, index), digest in added],
                 )
+                if checkpoint is not None:
+                    raw.execute(SQLITE_INSERT_CHECKPOINT, (polity_id, new_size, root, checkpoint))
                 raw.execute("COMMIT")
             except BaseException:
                 if raw.in_transaction:
@@ -383,8 +410,10 @@ class LedgerStore:
         new_size: int,
         root: bytes,
         added: Sequence[tuple[NodeKey, bytes]],
+        checkpoint: str | None = None,
     ) -> bool:
-        """One statement (head, entries, nodes), one round trip: whether the head was moved."""
+        """One statement (head, entries, nodes), and the checkpoint if any, in one round
+        trip: whether the head was moved."""
         params = append_params(polity_id, expected_size, items, new_size, root, added)
         with self._side_engine().connect() as connection:
             raw = driver_connection(connection)
@@ -394,6 +423,11 @@ class LedgerStore:
                     if self.durability == "full":  # the side engine's sessions commit lazily
                         raw.execute("SET LOCAL synchronous_commit TO DEFAULT")
                     moved = raw.execute(POSTGRESQL.append, params)
+                    if checkpoint is not None:
+                        raw.execute(
+                            POSTGRESQL_CHECKPOINT_IF_MOVED,
+                            (polity_id, new_size, root, checkpoint, polity_id, new_size, root),
+                        )
                     raw.execute("COMMIT")
                 row = moved.fetchone()
             except BaseException:
