@@ -415,25 +415,33 @@ class LedgerStore:
         """One statement (head, entries, nodes), and the checkpoint if any, in one round
         trip: whether the head was moved."""
         params = append_params(polity_id, expected_size, items, new_size, root, added)
+        with self._durable_pipeline() as raw:
+            moved = raw.execute(POSTGRESQL.append, params)
+            if checkpoint is not None:
+                raw.execute(
+                    POSTGRESQL_CHECKPOINT_IF_MOVED,
+                    (polity_id, new_size, root, checkpoint, polity_id, new_size, root),
+                )
+            raw.execute("COMMIT")
+            row = moved.fetchone()
+        return row is not None and int(row[0]) == 1
+
+    @contextmanager
+    def _durable_pipeline(self) -> Iterator[Any]:
+        """PostgreSQL: a transaction begun in a pipeline on the side engine, whose commit is
+        durable (the side engine's sessions commit lazily); the caller sends COMMIT. An
+        error rolls it back, or drops a connection left in doubt."""
         with self._side_engine().connect() as connection:
             raw = driver_connection(connection)
             try:
                 with raw.pipeline():
                     raw.execute("BEGIN")
-                    if self.durability == "full":  # the side engine's sessions commit lazily
+                    if self.durability == "full":
                         raw.execute("SET LOCAL synchronous_commit TO DEFAULT")
-                    moved = raw.execute(POSTGRESQL.append, params)
-                    if checkpoint is not None:
-                        raw.execute(
-                            POSTGRESQL_CHECKPOINT_IF_MOVED,
-                            (polity_id, new_size, root, checkpoint, polity_id, new_size, root),
-                        )
-                    raw.execute("COMMIT")
-                row = moved.fetchone()
+                    yield raw
             except BaseException:
                 abandon(connection, raw)
                 raise
-        return row is not None and int(row[0]) == 1
 
     def append_locked(
         self, polity_id: str, build: Callable[[int], Sequence[tuple[bytes, bytes]]]
@@ -892,21 +900,12 @@ class LedgerStore:
             return
         import psycopg
 
-        with self._side_engine().connect() as connection:
-            raw = driver_connection(connection)
-            try:
-                with raw.pipeline():
-                    raw.execute("BEGIN")
-                    if self.durability == "full":  # the side engine's sessions commit lazily
-                        raw.execute("SET LOCAL synchronous_commit TO DEFAULT")
-                    raw.execute(POSTGRESQL_INSERT_CHECKPOINT, (polity_id, size, root, text))
-                    raw.execute("COMMIT")
-            except psycopg.errors.UniqueViolation as exc:
-                abandon(connection, raw)
-                raise already from exc
-            except BaseException:
-                abandon(connection, raw)
-                raise
+        try:
+            with self._durable_pipeline() as raw:
+                raw.execute(POSTGRESQL_INSERT_CHECKPOINT, (polity_id, size, root, text))
+                raw.execute("COMMIT")
+        except psycopg.errors.UniqueViolation as exc:
+            raise already from exc
 
     def checkpoints(self, polity_id: str) -> list[Checkpoint]:
         """Every checkpoint of the polity, by size."""
