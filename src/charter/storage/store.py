@@ -857,55 +857,41 @@ class LedgerStore:
         """Keep a checkpoint; refused unless `root` is the stored log's root at `size`.
 
         A checkpoint of the head this store last committed needs no check against
-        the database (that root is the log's at that size for good): one insert.
+        the database (that root is the log's at that size for good): just the
+        insert, on PostgreSQL in one pipelined round trip.
         """
         last = self._last.get(polity_id)
-        if last is not None and last.size == size and last.root == root:
-            self._insert_checkpoint(polity_id, size, root, text)
+        known = last is not None and last.size == size and last.root == root
+        if known and self.engine.dialect.name == "postgresql":
+            import psycopg
+
+            try:
+                with self._durable_pipeline() as raw:
+                    raw.execute(POSTGRESQL_INSERT_CHECKPOINT, (polity_id, size, root, text))
+                    raw.execute("COMMIT")
+            except psycopg.errors.UniqueViolation as exc:
+                raise _already_stored(polity_id, size) from exc
             return
         try:
             with self._writing() as connection:
-                current = read_head(connection, polity_id, lock=True).size
-                if not 0 <= size <= current:
-                    raise CheckpointMismatch(
-                        f"checkpoint at size {size} but polity {polity_id!r} has {current} entries"
-                    )
-                keys = merkle.perfect_ranges(0, size)
-                actual = merkle.root_from(keys, fetch_nodes(connection, polity_id, keys))
-                if actual != root:
-                    raise CheckpointMismatch(
-                        f"checkpoint root at size {size} is not polity {polity_id!r}'s root"
-                    )
+                if not known:
+                    current = read_head(connection, polity_id, lock=True).size
+                    if not 0 <= size <= current:
+                        raise CheckpointMismatch(
+                            f"checkpoint at size {size} but polity {polity_id!r} has {current}"
+                            " entries"
+                        )
+                    keys = merkle.perfect_ranges(0, size)
+                    actual = merkle.root_from(keys, fetch_nodes(connection, polity_id, keys))
+                    if actual != root:
+                        raise CheckpointMismatch(
+                            f"checkpoint root at size {size} is not polity {polity_id!r}'s root"
+                        )
                 connection.execute(
                     insert(checkpoints).values(polity_id=polity_id, size=size, root=root, text=text)
                 )
         except IntegrityError as exc:
-            raise AlreadyStored(
-                f"polity {polity_id!r} already has a checkpoint at size {size}"
-            ) from exc
-
-    def _insert_checkpoint(self, polity_id: str, size: int, root: bytes, text: str) -> None:
-        """The checkpoint row alone, durably: on PostgreSQL one pipelined round trip."""
-        already = AlreadyStored(f"polity {polity_id!r} already has a checkpoint at size {size}")
-        if self.engine.dialect.name != "postgresql":
-            try:
-                with self._writing() as connection:
-                    connection.execute(
-                        insert(checkpoints).values(
-                            polity_id=polity_id, size=size, root=root, text=text
-                        )
-                    )
-            except IntegrityError as exc:
-                raise already from exc
-            return
-        import psycopg
-
-        try:
-            with self._durable_pipeline() as raw:
-                raw.execute(POSTGRESQL_INSERT_CHECKPOINT, (polity_id, size, root, text))
-                raw.execute("COMMIT")
-        except psycopg.errors.UniqueViolation as exc:
-            raise already from exc
+            raise _already_stored(polity_id, size) from exc
 
     def checkpoints(self, polity_id: str) -> list[Checkpoint]:
         """Every checkpoint of the polity, by size."""
@@ -955,6 +941,10 @@ class LedgerStore:
                 .order_by(constitutions.c.version)
             ).all()
         return [(row.version, row.document) for row in rows]
+
+
+def _already_stored(polity_id: str, size: int) -> AlreadyStored:
+    return AlreadyStored(f"polity {polity_id!r} already has a checkpoint at size {size}")
 
 
 def open_store(
