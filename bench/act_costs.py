@@ -16,6 +16,8 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -23,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run as ledger_bench
 
 from charter import load_constitution
+from charter.domain.polity import Judgement
 from charter.keys import KeyRing
 from charter.services.polities import PolityService, _judge, ledger_items
 from charter.storage import open_store
@@ -39,9 +42,10 @@ def measure(url: str, batches: int) -> dict[str, float]:
         service = PolityService(store, KeyRing(Path(key_dir)))
         service.create("costs", load_constitution(ledger_bench.COOP), ledger_bench.founding())
         service.polity("costs")
-        totals = dict.fromkeys(STAGES, 0.0)
 
-        def run(count: int, first: int) -> None:
+        def run(count: int, first: int) -> dict[str, float]:
+            """Seconds spent in each stage over `count` batches, from act number `first`."""
+            totals = dict.fromkeys(STAGES, 0.0)
             for batch in range(count):
                 t0 = time.perf_counter()
                 base = first + batch * BATCH
@@ -50,7 +54,7 @@ def measure(url: str, batches: int) -> dict[str, float]:
                 fold = service._folds["costs"]
                 polity = fold.polity
                 assert polity is not None
-                judgements = []
+                judgements: list[Judgement] = []
                 for act in acts:
                     judgements.append(
                         _judge(polity, act, judgements[-1] if judgements else None, False)
@@ -66,10 +70,10 @@ def measure(url: str, batches: int) -> dict[str, float]:
                     STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True
                 ):
                     totals[stage] += spent
+            return totals
 
-        run(20, 0)
-        totals = dict.fromkeys(STAGES, 0.0)
-        run(batches, 10**6)
+        run(20, 0)  # warming up
+        totals = run(batches, 10**6)
         return {stage: spent / (batches * BATCH) * 1e6 for stage, spent in totals.items()}
     finally:
         store.close()
@@ -88,7 +92,9 @@ def main() -> int:
     )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="charter-costs-"))
-    backends = [("SQLite", lambda: ledger_bench._sqlite(work, "costs"))]
+    backends: list[tuple[str, Callable[[], AbstractContextManager[str]]]] = [
+        ("SQLite", lambda: ledger_bench._sqlite(work, "costs"))
+    ]
     if args.postgres:
         ledger_bench.check_loopback(args.postgres)
         backends.append(("PostgreSQL", lambda: ledger_bench.postgres_schema(args.postgres)))
